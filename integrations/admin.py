@@ -1,0 +1,88 @@
+"""The admin on a practice's own host: its catalog, categories, stages and sync log.
+
+Requests there already run in the practice's schema, so these are ordinary model admins.
+Only agency staff sign in here; practice staff use the portal.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from integrations.models import (
+    AppointmentPurpose,
+    AppointmentType,
+    CategoryMapping,
+    Location,
+    StageMapping,
+    SyncLog,
+    SyncState,
+)
+
+
+class PracticeAdminSite(admin.AdminSite):
+    site_header = "AX Connect: practice"
+    site_title = "AX Connect practice"
+
+    def each_context(self, request: HttpRequest) -> dict:
+        context = super().each_context(request)
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None:
+            context["site_header"] = f"AX Connect: {tenant.name}"
+        return context
+
+
+practice_admin_site = PracticeAdminSite(name="practice_admin")
+
+
+@admin.register(Location, site=practice_admin_site)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "nextech_id", "active", "billable", "routing_tag"]
+    list_filter = ["active", "billable"]
+    search_fields = ["name", "nextech_id"]
+
+
+@admin.register(AppointmentType, AppointmentPurpose, site=practice_admin_site)
+class CatalogAdmin(admin.ModelAdmin):
+    list_display = ["name", "nextech_id", "active", "pulled_at"]
+    search_fields = ["name", "nextech_id"]
+
+
+@admin.register(CategoryMapping, site=practice_admin_site)
+class CategoryMappingAdmin(admin.ModelAdmin):
+    list_display = [
+        "appointment_type",
+        "purpose",
+        "category",
+        "source",
+        "confirmed_by",
+        "confirmed_at",
+    ]
+    list_filter = ["category", "source"]
+    search_fields = ["appointment_type__name", "purpose__name"]
+
+
+@admin.register(StageMapping, site=practice_admin_site)
+class StageMappingAdmin(admin.ModelAdmin):
+    list_display = ["canonical_stage", "ghl_pipeline_name", "ghl_stage_name", "confirmed_at"]
+
+
+@admin.register(SyncLog, site=practice_admin_site)
+class SyncLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "level", "kind", "message", "patient_ref", "contact_ref"]
+    list_filter = ["level", "kind"]
+    search_fields = ["patient_ref", "contact_ref", "message"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(SyncState, site=practice_admin_site)
+class SyncStateAdmin(admin.ModelAdmin):
+    list_display = ["last_tick_started_at", "last_success_at", "last_error", "ticks_skipped_locked"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

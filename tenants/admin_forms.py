@@ -1,0 +1,73 @@
+"""Admin forms that accept secrets but never render them back."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+
+from tenants.models import GhlCredential, NextechCredential
+
+
+class WriteOnlySecretsForm(forms.ModelForm):
+    """Secret model fields become blank password inputs; blank means "keep what is stored"."""
+
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            stored = bool(self.instance.pk and getattr(self.instance, name))
+            self.fields[name] = forms.CharField(
+                label=self.instance._meta.get_field(name).verbose_name.capitalize(),
+                required=False,
+                strip=False,
+                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+                help_text=(
+                    "A value is stored (encrypted). Leave blank to keep it."
+                    if stored
+                    else "Stored encrypted; never shown again."
+                ),
+            )
+            self.initial[name] = ""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in self.secret_fields:
+            if not cleaned.get(name) and self.instance.pk:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+class NextechCredentialForm(WriteOnlySecretsForm):
+    secret_fields = ("password", "partner_secret")
+
+    class Meta:
+        model = NextechCredential
+        fields = [
+            "base_url",
+            "token_url",
+            "resource",
+            "practice_guid",
+            "client_id",
+            "username",
+            "password",
+            "partner_id",
+            "partner_secret",
+        ]
+
+
+class GhlCredentialForm(WriteOnlySecretsForm):
+    secret_fields = ("private_token",)
+
+    class Meta:
+        model = GhlCredential
+        fields = [
+            "auth_kind",
+            "location_id",
+            "company_id",
+            "private_token",
+            "api_base_url",
+            "authorize_url",
+            "token_url",
+        ]

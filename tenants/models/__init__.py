@@ -1,0 +1,5 @@
+from tenants.models.credentials import GhlCredential, NextechCredential
+from tenants.models.membership import Membership
+from tenants.models.practice import Domain, Practice
+
+__all__ = ["Domain", "GhlCredential", "Membership", "NextechCredential", "Practice"]

@@ -1,0 +1,76 @@
+"""Credentials for the two external systems, one row per practice per system.
+
+Secrets are `EncryptedTextField`s: ciphertext in the database, never shown back in the
+admin, never logged.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from tenants.fields import EncryptedTextField
+from tenants.models.practice import Practice
+
+NEXTECH_CLOUD_BASE_URL = "https://select.nextech-api.com/api"
+NEXTECH_PRACTICE_PLUS_BASE_URL = "https://api.pm.nextech.com/api"
+NEXTECH_TOKEN_URL = "https://login.microsoftonline.com/nextech-api.com/oauth2/token"
+
+GHL_API_BASE_URL = "https://services.leadconnectorhq.com"
+GHL_AUTHORIZE_URL = "https://marketplace.gohighlevel.com/oauth/chooselocation"
+GHL_TOKEN_URL = "https://services.leadconnectorhq.com/oauth/token"
+
+
+class NextechCredential(models.Model):
+    """Nextech Cloud signs in as a user (password grant); Practice+ as a partner."""
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, related_name="nextech_credential"
+    )
+    base_url = models.URLField(default=NEXTECH_CLOUD_BASE_URL)
+    token_url = models.URLField(default=NEXTECH_TOKEN_URL)
+    resource = models.CharField(
+        max_length=200, blank=True, help_text="The 'resource' Nextech issued with the credentials."
+    )
+    practice_guid = models.UUIDField(
+        null=True, blank=True, help_text="Sent as nx-practice-id on every request."
+    )
+    client_id = models.CharField("application (client) id", max_length=200, blank=True)
+    username = models.CharField(max_length=200, blank=True)
+    password = EncryptedTextField(blank=True)
+    partner_id = models.CharField(max_length=200, blank=True)
+    partner_secret = EncryptedTextField(blank=True)
+    access_token = EncryptedTextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    last_verified_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"Nextech credentials for {self.practice}"
+
+
+class GhlCredential(models.Model):
+    class AuthKind(models.TextChoices):
+        OAUTH = "oauth", "OAuth (marketplace app)"
+        PRIVATE = "private", "Private integration token"
+        AGENCY = "agency", "Agency token minting location tokens"
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, related_name="ghl_credential"
+    )
+    auth_kind = models.CharField(max_length=10, choices=AuthKind.choices, default=AuthKind.OAUTH)
+    location_id = models.CharField(max_length=100, blank=True)
+    company_id = models.CharField(max_length=100, blank=True)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    private_token = EncryptedTextField(blank=True)
+    api_base_url = models.URLField(default=GHL_API_BASE_URL)
+    authorize_url = models.URLField(default=GHL_AUTHORIZE_URL)
+    token_url = models.URLField(default=GHL_TOKEN_URL)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"GoHighLevel credentials for {self.practice}"

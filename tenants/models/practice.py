@@ -1,0 +1,88 @@
+"""The practice (a tenant: one PostgreSQL schema) and its host names."""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. America/New_York)")
+
+
+def validate_country(value: str) -> None:
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"{value!r} is not a two-letter country code (e.g. US)")
+
+
+class Practice(TenantMixin):
+    class Flavor(models.TextChoices):
+        NEXTECH_CLOUD = "select", "Nextech Cloud (Select)"
+        PRACTICE_PLUS = "practiceplus", "Nextech Practice+"
+
+    class Kind(models.TextChoices):
+        SURGICAL_AND_MEDSPA = "surgical_medspa", "Plastic surgery + med spa"
+        MEDSPA = "medspa", "Med spa only"
+
+    class Status(models.TextChoices):
+        ONBOARDING = "onboarding", "Onboarding"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=50, unique=True, help_text="Also the portal host name.")
+    emr_flavor = models.CharField(
+        max_length=20, choices=Flavor.choices, default=Flavor.NEXTECH_CLOUD
+    )
+    practice_type = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.SURGICAL_AND_MEDSPA
+    )
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    country = models.CharField(
+        max_length=2,
+        default="US",
+        validators=[validate_country],
+        help_text="Region used to read phone numbers without a country code.",
+    )
+    poll_interval_minutes = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1)]
+    )
+    payments_enabled = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ONBOARDING)
+    status_reason = models.CharField(max_length=500, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    price_per_location = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("99.00"),
+        help_text="USD per billable location per month.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Saving a new practice creates its schema and runs the tenant migrations.
+    auto_create_schema = True
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == "public"
+
+
+class Domain(DomainMixin):
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,57 @@
+"""Each practice's poll schedule in django-q2 (public schema).
+
+One Schedule row per practice, named `poll:<schema>`. A practice that should not be
+polled keeps its row with `repeats=0`, which django-q2's scheduler skips, so pausing and
+resuming never loses the row or races on its (not unique) name.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import timedelta
+
+from django.utils import timezone
+from django_q.models import Schedule
+
+from tenants.models import Practice
+
+POLL_TASK = "integrations.tasks.practice_poll"
+POLLED_STATUSES = frozenset({Practice.Status.ACTIVE, Practice.Status.NEEDS_ATTENTION})
+
+
+def schedule_name(practice: Practice) -> str:
+    return f"poll:{practice.schema_name}"
+
+
+def practice_is_polled(practice: Practice) -> bool:
+    return practice.status in POLLED_STATUSES
+
+
+def _stagger(practice: Practice) -> timedelta:
+    """Spread practices over the interval so they do not all poll at the same second."""
+    seconds = practice.poll_interval_minutes * 60
+    return timedelta(seconds=zlib.crc32(practice.schema_name.encode()) % max(seconds, 1))
+
+
+def practice_schedule_sync(*, practice: Practice) -> Schedule:
+    """Create or update the practice's poll schedule to match its status and interval."""
+    polled = practice_is_polled(practice)
+    schedule = Schedule.objects.filter(name=schedule_name(practice)).order_by("id").first()
+    if schedule is None:
+        schedule = Schedule(name=schedule_name(practice), func=POLL_TASK)
+        schedule.next_run = timezone.now() + _stagger(practice)
+    was_polled = schedule.repeats != 0 and schedule.pk is not None
+    schedule.func = POLL_TASK
+    schedule.args = repr((practice.schema_name,))
+    schedule.schedule_type = Schedule.MINUTES
+    schedule.minutes = practice.poll_interval_minutes
+    schedule.repeats = -1 if polled else 0
+    if polled and not was_polled:
+        # Resuming: poll soon rather than at a slot computed while paused.
+        schedule.next_run = timezone.now() + timedelta(seconds=5)
+    schedule.save()
+    return schedule
+
+
+def practice_schedule_delete(*, practice: Practice) -> None:
+    Schedule.objects.filter(name=schedule_name(practice)).delete()

@@ -1,0 +1,30 @@
+"""Tick bodies for the scheduling tests, loaded by a real qcluster via AXC_TICK_FUNCTION."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from integrations.models import SyncLog
+from tenants.models import Practice
+
+
+def slow_tick(*, practice: Practice) -> dict[str, Any]:
+    """Record which schema the tick ran in and when, holding the lock for a while."""
+    started = timezone.now()
+    time.sleep(float(os.environ.get("AXC_TEST_TICK_SECONDS", "4")))
+    SyncLog.objects.create(
+        kind="tick",
+        message="test tick",
+        details={
+            "schema": connection.schema_name,
+            "pid": os.getpid(),
+            "started": started.isoformat(),
+            "finished": timezone.now().isoformat(),
+        },
+    )
+    return {"events_processed": 0}

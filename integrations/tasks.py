@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def practice_poll(schema_name: str) -> dict[str, Any]:
     """Run one tick for a practice, inside its schema, unless one is already running."""
     # A worker reuses its connection; start from public whatever the last task left.
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     practice = Practice.objects.filter(schema_name=schema_name).first()
     if practice is None or practice.is_public:
         return {"practice": schema_name, "skipped": "no such practice"}

@@ -25,7 +25,7 @@ def practice_tick(*, practice: Practice) -> dict[str, Any]:
         tick_id=tick_id,
         kind="tick",
         message="Poll ran.",
-        details={"schema": connection.schema_name},
+        details={"schema": connection.schema_name},  # type: ignore[attr-defined]
     )
     finished = timezone.now()
     state.last_tick_finished_at = finished

@@ -48,8 +48,8 @@ class WSGIAdapter(BaseAdapter):
         builder = EnvironBuilder(
             path=url.path,
             query_string=url.query,
-            method=request.method,
-            headers=dict(request.headers),
+            method=request.method or "GET",
+            headers=list(request.headers.items()),
             data=body or b"",
             base_url=f"{url.scheme}://{url.netloc}",
         )

@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 # Reading decrypts with any key; saving encrypts with the first.
-                for row in model.objects.select_for_update().all():
+                for row in model._default_manager.select_for_update().all():
                     row.save(update_fields=names)
                     total += 1
         self.stdout.write(f"Re-encrypted secrets in {total} row(s).")

@@ -1,0 +1,44 @@
+# AX Connect. `make demo` runs the product locally; `make test` runs the suite.
+# Both set up .venv on first use; nothing else needs installing (PostgreSQL is embedded).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test demo demo-once lint typecheck check-deploy bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+demo: $(STAMP)
+	$(BIN)/python manage.py demo
+
+demo-once: $(STAMP)
+	$(BIN)/python manage.py demo --once
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+# Production-like settings must pass Django's deployment checks. The URL is never
+# connected to: it only keeps the embedded database from starting.
+check-deploy: $(STAMP)
+	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	AXC_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	ALLOWED_HOSTS=admin.example.com,.example.com AXC_BASE_DOMAIN=example.com \
+	DATABASE_URL=postgresql://axconnect@db.invalid/axconnect \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) .localdb staticfiles

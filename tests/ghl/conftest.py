@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 import requests
 
-from integrations.clock import SimulatedClock
+from integrations.clock import Clock, SimulatedClock
 from integrations.ghl.auth import OAuthTokenSource
 from integrations.ghl.client import GhlClient
 from integrations.ghl.oauth import OAuthApp, oauth_authorize_url_build, oauth_code_exchange
 from integrations.ghl.sandbox import GhlSandbox, location_create, make_app
 from integrations.ghl.sandbox.signing import SigningKeys
-from integrations.ghl.tokens import InMemoryTokenStore, TokenPair
+from integrations.ghl.tokens import InMemoryTokenStore, TokenPair, UserType
 from integrations.sandbox_kit.transport import WSGIAdapter
 
 BASE = "http://ghl.sandbox"
@@ -84,7 +84,7 @@ def oauth_app() -> OAuthApp:
 
 
 def connect(*, app: OAuthApp, session: requests.Session, location_id: str,
-            clock: SimulatedClock, user_type: str = "Location") -> TokenPair:
+            clock: Clock, user_type: UserType = "Location") -> TokenPair:
     """What a staff member does: open chooselocation, pick the location, come back."""
     page = session.get(oauth_authorize_url_build(app=app, state="practice-1"), timeout=5)
     assert page.status_code == 200 and location_id in page.text
@@ -93,7 +93,7 @@ def connect(*, app: OAuthApp, session: requests.Session, location_id: str,
                           allow_redirects=False, timeout=5)
     code = re.search(r"[?&]code=([^&]+)", chosen.headers["Location"])
     assert code is not None and "state=practice-1" in chosen.headers["Location"]
-    return oauth_code_exchange(app=app, code=code.group(1), user_type=user_type,  # type: ignore[arg-type]
+    return oauth_code_exchange(app=app, code=code.group(1), user_type=user_type,
                                session=session, clock=clock)
 
 

@@ -102,11 +102,10 @@ class AgencyTokenSource:
         self.clock = clock
 
     def _minted(self, current: TokenPair | None) -> TokenPair:
+        company_token = self.company.access_token()  # refreshes the agency pair if due
         company_pair = self.company.store.load()
         if company_pair is None:
             raise reconnect_error("no agency token stored")
-        company_token = self.company.access_token()
-        company_pair = self.company.store.load() or company_pair
         try:
             return oauth_location_token_mint(app=self.app, company_pair=company_pair,
                                              location_id=self.location_id,

@@ -4,14 +4,34 @@ from integrations.models.catalog import (
     CategoryMapping,
     Location,
 )
+from integrations.models.crm import AutomationRule, CrmField, EngineSettings
+from integrations.models.engine import (
+    ContactSnapshot,
+    Cursor,
+    InboxItem,
+    KnownAppointment,
+    KnownPatient,
+    KnownPayment,
+    OutboxOp,
+)
 from integrations.models.pipelines import StageMapping
 from integrations.models.synclog import SyncLog, SyncState
 
 __all__ = [
     "AppointmentPurpose",
     "AppointmentType",
+    "AutomationRule",
     "CategoryMapping",
+    "ContactSnapshot",
+    "CrmField",
+    "Cursor",
+    "EngineSettings",
+    "InboxItem",
+    "KnownAppointment",
+    "KnownPatient",
+    "KnownPayment",
     "Location",
+    "OutboxOp",
     "StageMapping",
     "SyncLog",
     "SyncState",

@@ -1,0 +1,87 @@
+"""The difference between what was last queued for a contact and what it should be now,
+as outbox operations. Pure: no I/O; an unchanged contact yields no operations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from integrations.engine.desired import DesiredContact
+
+
+@dataclass(frozen=True)
+class PlannedOp:
+    key: str  # deterministic: the same history plans the same keys
+    kind: str  # contact_upsert, tags_add, tags_remove, opportunity_upsert, note_add, workflow_enrol
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+def snapshot_of(desired: DesiredContact) -> dict[str, Any]:
+    """The JSON form of a desired state, as stored in ContactSnapshot.state."""
+    return {
+        "core": dict(desired.core),
+        "fields": dict(desired.fields),
+        "assigned_user_id": desired.assigned_user_id,
+        "tags": sorted(desired.tags),
+        "opportunities": {
+            pipeline.value: {
+                "stage": target.stage.value,
+                "status": target.status,
+                "value": None if target.value is None else str(target.value),
+                "name": target.name,
+            }
+            for pipeline, target in sorted(desired.opportunities.items())
+        },
+    }
+
+
+def contact_plan(
+    *, previous: Mapping[str, Any], desired: DesiredContact, version: int
+) -> tuple[list[PlannedOp], dict[str, Any]]:
+    """Operations that bring the contact from `previous` (a snapshot) to `desired`.
+
+    `version` numbers this change for the patient, so a state that flips back (A, B, A)
+    still plans a fresh write instead of colliding with the first one's key.
+    Returns the operations and the new snapshot.
+    """
+    now = snapshot_of(desired)
+    patient = desired.patient_id
+    ops: list[PlannedOp] = []
+    contact_part = ("core", "fields", "assigned_user_id")
+    if any(previous.get(part) != now[part] for part in contact_part):
+        ops.append(
+            PlannedOp(
+                key=f"contact:{patient}:v{version}",
+                kind="contact_upsert",
+                payload={part: now[part] for part in contact_part},
+            )
+        )
+    old_tags, new_tags = set(previous.get("tags", [])), set(now["tags"])
+    if new_tags - old_tags:
+        ops.append(
+            PlannedOp(
+                key=f"tags+:{patient}:v{version}",
+                kind="tags_add",
+                payload={"tags": sorted(new_tags - old_tags)},
+            )
+        )
+    if old_tags - new_tags:
+        ops.append(
+            PlannedOp(
+                key=f"tags-:{patient}:v{version}",
+                kind="tags_remove",
+                payload={"tags": sorted(old_tags - new_tags)},
+            )
+        )
+    old_opps = previous.get("opportunities", {})
+    for pipeline, target in now["opportunities"].items():
+        if old_opps.get(pipeline) != target:
+            ops.append(
+                PlannedOp(
+                    key=f"opp:{patient}:{pipeline}:v{version}",
+                    kind="opportunity_upsert",
+                    payload={"pipeline": pipeline, **target},
+                )
+            )
+    return ops, now

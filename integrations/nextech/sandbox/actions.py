@@ -59,7 +59,7 @@ def patient_add(practice: PracticeState, *, given: str, family: str, email: str 
                 postal_code: str = "", gender: str = "unknown", patient_status: str = "",
                 referral_source: tuple[str, str] | None = None, location_id: str | None = None,
                 general_practitioner_id: str | None = None,
-                check_duplicate: bool = True) -> PatientRow:
+                check_duplicate: bool = True, patient_id: str | None = None) -> PatientRow:
     phones = phones or {}
     if check_duplicate and patient_duplicate_find(
             practice, given=given, family=family, email=email, birth_date=birth_date,
@@ -68,7 +68,8 @@ def patient_add(practice: PracticeState, *, given: str, family: str, email: str 
                                     "and phone number already exists.")
     status = patient_status or ("Active" if practice.flavor == "practiceplus" else "Patient")
     row = PatientRow(
-        id=practice.new_guid(), **practice.stamp(), chart_number=practice.next_id(),
+        id=(patient_id or practice.new_guid()).lower(), **practice.stamp(),
+        chart_number=practice.next_id(),
         given=given, family=family, birth_date=birth_date, email=email, phones=phones,
         postal_code=postal_code, gender=gender, patient_status=status,
         referral_source=referral_source, location_id=location_id,
@@ -86,8 +87,10 @@ def _require(table: dict[str, Any], key: str | None, what: str) -> None:
 def appointment_book(practice: PracticeState, *, patient_id: str | None, location_id: str,
                      practitioner_id: str | None, type_id: str, purpose_ids: list[str],
                      start: datetime, end: datetime | None = None, minutes: int = 30,
-                     status: str = "pending", comment: str = "") -> AppointmentRow:
+                     status: str = "pending", comment: str = "",
+                     appointment_id: str | None = None) -> AppointmentRow:
     """Book an appointment (patient_id None books a block)."""
+    patient_id = patient_id.lower() if patient_id else None
     if start.tzinfo is None:
         raise SandboxRuleError(400, "start must carry a UTC offset")
     _require(practice.patients, patient_id, "patient")
@@ -97,7 +100,7 @@ def appointment_book(practice: PracticeState, *, patient_id: str | None, locatio
     for purpose_id in purpose_ids:
         _require(practice.purposes, purpose_id, "appointment purpose")
     row = AppointmentRow(
-        id=practice.next_id(), **practice.stamp(), patient_id=patient_id,
+        id=appointment_id or practice.next_id(), **practice.stamp(), patient_id=patient_id,
         location_id=location_id, practitioner_id=practitioner_id, type_id=type_id,
         purpose_ids=list(purpose_ids), status_id=_status_id(practice, status), start=start,
         end=end or start + timedelta(minutes=minutes), comment=comment,

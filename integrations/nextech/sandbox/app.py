@@ -50,7 +50,7 @@ def outcome(status: int, message: str) -> Response:
 class NextechSandbox:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
-        self.urls = Map([*API_RULES, *CONTROL_RULES])
+        self.urls = Map([rule.empty() for rule in (*API_RULES, *CONTROL_RULES)])
         self._windows: dict[tuple[str, str], deque[float]] = defaultdict(deque)
 
     def __call__(self, environ: dict[str, Any],
@@ -67,13 +67,20 @@ class NextechSandbox:
         # The limit counts per endpoint: method plus resource path ("GET /Appointment").
         target = "oauth2/token" if endpoint == "token" else args.get("resource", "Patient")
         key = f"{request.method} /{target}"
-        response = self._respond(request, endpoint, args, key)
+        try:
+            response = self._respond(request, endpoint, args, key)
+        except requests.ReadTimeout:
+            self._log(request, key, status=0)  # 0: the caller gave up before an answer
+            raise
+        self._log(request, key, status=response.status_code)
+        return response(environ, start_response)
+
+    def _log(self, request: Request, key: str, *, status: int) -> None:
         with self.state.lock:
             self.state.log.append(LogEntry(
                 at=self.state.clock.monotonic(), method=request.method, path=request.path,
-                query=request.query_string.decode(), endpoint=key,
-                status=response.status_code, practice_id=request.headers.get("nx-practice-id")))
-        return response(environ, start_response)
+                query=request.query_string.decode(), endpoint=key, status=status,
+                practice_id=request.headers.get("nx-practice-id")))
 
     def _respond(self, request: Request, endpoint: str, args: dict[str, str], key: str) -> Response:
         fault = self.state.faults.take(request.path)

@@ -140,8 +140,11 @@ def _appointment_seed(practice: PracticeState, rng: random.Random, *, type_id: s
         return
     if roll < 0.08:
         actions.appointment_change(practice, appointment_id=row.id, status="cancelled")
-    elif past and roll < 0.14:
+    elif past and roll < 0.2:
         actions.appointment_change(practice, appointment_id=row.id, status="noshow")
+    elif type_id == "7" and not past:
+        # Booked online: a practice-defined status with no FHIR equivalent.
+        actions.appointment_change(practice, appointment_id=row.id, status="Online Book")
     elif past:
         for status in ("booked", "arrived", "fulfilled"):
             actions.appointment_change(practice, appointment_id=row.id, status=status)
@@ -160,6 +163,8 @@ def _payment_seed(practice: PracticeState, rng: random.Random, *, type_id: str, 
     payment = actions.payment_add(practice, patient_id=patient, total=amount, location_id=location,
                                   practitioner_id=doctor, method=rng.choice(("Charge", "Cash")),
                                   category="Cosmetic", payment_date=day)
-    if rng.random() < 0.1:  # a keying error: voided, and usually re-entered correctly
-        corrected = amount - 50 if rng.random() < 0.7 else None
-        actions.payment_void(practice, payment_id=payment.id, corrected_total=corrected)
+    # Keying errors every demo shows: the 3rd payment voided, the 6th voided and re-entered.
+    if len(practice.payments) == 3:
+        actions.payment_void(practice, payment_id=payment.id)
+    elif len(practice.payments) == 7:  # 3 rows so far from the void, then this one
+        actions.payment_void(practice, payment_id=payment.id, corrected_total=amount - 50)

@@ -21,7 +21,10 @@ def _session_practice(slug: str, name: str) -> Practice:
     existing = Practice.objects.filter(slug=slug).first()
     if existing is not None:
         return existing
-    return practice_create(practice=Practice(name=name, slug=slug, status=Practice.Status.ACTIVE))
+    # Onboarding: its committed schedule stays disabled, so a qcluster started by another
+    # test never polls it. Tests that need an active practice activate it in their
+    # own transaction.
+    return practice_create(practice=Practice(name=name, slug=slug))
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +40,10 @@ def practices(
 
 @pytest.fixture
 def practice_a(practices: dict[str, Practice], db: None) -> Practice:
-    return Practice.objects.get(pk=practices["a"].pk)
+    practice = Practice.objects.get(pk=practices["a"].pk)
+    practice.status = Practice.Status.ACTIVE
+    practice.save(update_fields=["status"])
+    return practice
 
 
 @pytest.fixture
@@ -51,6 +57,14 @@ def in_practice(practice_a: Practice) -> Iterator[Practice]:
     connection.set_tenant(practice_a)
     yield practice_a
     connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests() -> Iterator[None]:
+    """Every test starts and ends in the public schema, whatever the last one did."""
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    yield
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,9 @@ and clients signed in through its token endpoint. No database."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,15 @@ from requests.adapters import HTTPAdapter
 from integrations.clock import SimulatedClock
 from integrations.nextech import NextechClient, PartnerCredentials, SelectCredentials
 from integrations.nextech.resources import Flavor
-from integrations.nextech.sandbox import NextechSandbox, PracticeConfig, PracticeState, make_app
+from integrations.nextech.sandbox import (
+    NextechSandbox,
+    PracticeConfig,
+    PracticeState,
+    actions,
+    make_app,
+)
 from integrations.nextech.sandbox.control import stats_build
+from integrations.nextech.sandbox.seed import catalog_seed
 from integrations.sandbox_kit.transport import BackgroundServer, WSGIAdapter
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -78,6 +86,7 @@ class Rig:
             resource="https://select.nextech-api.com/api" if flavor == "select"
             else "https://api.pm.nextech.com/api")
         practice = self.app.state.practice_register(config)
+        catalog_seed(practice)  # two locations, four practitioners, types and purposes
         self.practices[flavor] = practice
         return practice
 
@@ -139,10 +148,16 @@ def any_rig(request: pytest.FixtureRequest, clock: SimulatedClock) -> Iterator[R
         session.close()
 
 
-@pytest.fixture
-def select_client(rig: Rig) -> NextechClient:
-    rig.practice("select")
-    return rig.client("select")
+SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-ClientMaker = Callable[..., NextechClient]
+def appointments_add(practice: PracticeState, count: int) -> str:
+    """`count` booked appointments for one patient, all changed after SINCE; the first id."""
+    patient = actions.patient_add(practice, given="Ada", family="Quill", email="ada@example.com",
+                                  phones={"mobile": "4045550100"}, postal_code="30305")
+    first = datetime(2026, 1, 6, 13, tzinfo=UTC)
+    for n in range(count):
+        actions.appointment_book(practice, patient_id=patient.id, location_id="1",
+                                 practitioner_id="101", type_id="5", purpose_ids=["51"],
+                                 start=first + timedelta(minutes=30 * n), status="booked")
+    return next(iter(practice.appointments))

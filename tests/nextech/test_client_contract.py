@@ -5,32 +5,14 @@ off then succeeds, every request has a timeout, no secret reaches the logs."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from integrations.http import DEFAULT_TIMEOUT, ApiError, ErrorKind, RepeatedLinkError
 from integrations.nextech import InMemoryTokenStore, PatientAlreadyExists, PatientDraft
-from integrations.nextech.sandbox import PracticeState, actions
-from integrations.nextech.sandbox.seed import catalog_seed
 from integrations.sandbox_kit.faults import Fault
-from tests.nextech.conftest import PARTNER_SECRET, PASSWORD, Rig
-
-SINCE = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def appointments_add(practice: PracticeState, count: int) -> str:
-    """`count` booked appointments for one patient, all changed after SINCE; the first id."""
-    if not practice.locations:
-        catalog_seed(practice)
-    patient = actions.patient_add(practice, given="Ada", family="Quill", email="ada@example.com",
-                                  phones={"mobile": "4045550100"}, postal_code="30305")
-    first = datetime(2026, 1, 6, 13, tzinfo=UTC)
-    for n in range(count):
-        actions.appointment_book(practice, patient_id=patient.id, location_id="1",
-                                 practitioner_id="101", type_id="5", purpose_ids=["51"],
-                                 start=first + timedelta(minutes=30 * n), status="booked")
-    return next(iter(practice.appointments))
+from tests.nextech.conftest import PARTNER_SECRET, PASSWORD, SINCE, Rig, appointments_add
 
 
 def test_paging_ends_after_the_last_page(any_rig: Rig) -> None:

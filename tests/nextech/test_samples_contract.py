@@ -11,7 +11,6 @@ import pytest
 
 from integrations.nextech import parse
 from integrations.nextech.sandbox import actions
-from integrations.nextech.sandbox.seed import catalog_seed
 from tests.nextech.conftest import FIXTURES, Rig, fixture_load
 
 READ_SAMPLES = sorted(p.name for p in FIXTURES.glob("*.json") if ".request." not in p.name
@@ -96,7 +95,6 @@ def _world(rig: Rig) -> None:
     """Both practices, with the ids the docs' request samples point at."""
     for flavor in ("select", "practiceplus"):
         practice = rig.practice(flavor)
-        catalog_seed(practice)
         for kind, ids in (("locations", ("6",)), ("practitioners", ("1", "9323", "9219")),
                           ("appointment_types", ("25",)), ("purposes", ("31", "202"))):
             for row_id in ids:

@@ -47,14 +47,19 @@ def test_the_clock_moves_and_expired_tokens_are_refreshed(any_rig: Rig) -> None:
     assert any_rig.stats()["GET /Location"]["statuses"] == {"401": 1, "200": 1}
 
 
-def test_the_state_reads_back_without_secrets(any_rig: Rig) -> None:
-    any_rig.practice("select")
+def test_a_practice_registered_over_the_control_api_reads_back_without_secrets(
+        any_rig: Rig) -> None:
+    any_rig.control("POST", "/practices", {
+        "practice_id": "7d1c0b5e-0000-4000-8000-00000000d3m0", "flavor": "select",
+        "client_id": "demo-client", "username": "demo@nextech-api.com", "password": PASSWORD,
+        "resource": "https://select.nextech-api.com/api", "server_version": "16.9"})
+    any_rig.control("POST", "/practices/7d1c0b5e-0000-4000-8000-00000000d3m0/locations",
+                    {"name": "Aurora MedSpa - Alpharetta", "phone": "(678) 555-0172"})
     state = any_rig.control("GET", "/state")
     (practice,) = state["practices"]
-    assert practice["config"]["practice_id"] == SELECT_PRACTICE
+    assert practice["config"]["server_version"] == "16.9"
+    assert [loc["name"] for loc in practice["locations"]] == ["Aurora MedSpa - Alpharetta"]
     assert PASSWORD not in json.dumps(state)
-    assert {loc["name"] for loc in practice["locations"]} == {
-        "Aurora Plastic Surgery - Buckhead", "Aurora MedSpa - Alpharetta"}
 
 
 def test_the_demo_week_is_a_realistic_plastic_surgery_and_med_spa_week(any_rig: Rig) -> None:

@@ -152,7 +152,14 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 # The poll task's body; the sync engine provides it.
-AXC_TICK_FUNCTION = env_str("AXC_TICK_FUNCTION", "integrations.tick.practice_tick")
+AXC_TICK_FUNCTION = env_str("AXC_TICK_FUNCTION", "integrations.engine.tick.practice_tick")
+
+# The GoHighLevel Marketplace app; the defaults are the GHL sandbox's public demo app.
+GHL_CLIENT_ID = env_str("GHL_CLIENT_ID", "sandbox-app-client")
+GHL_CLIENT_SECRET = env_str("GHL_CLIENT_SECRET", "sandbox-app-secret")
+# Webhook public keys as PEM text (several may follow each other); unset: HighLevel's own.
+GHL_WEBHOOK_ED25519_KEYS = env_str("GHL_WEBHOOK_ED25519_KEYS")
+GHL_WEBHOOK_RSA_KEYS = env_str("GHL_WEBHOOK_RSA_KEYS")
 
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True

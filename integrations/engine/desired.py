@@ -64,13 +64,13 @@ def is_existing_patient(
     """Existing patients keep their opportunities `won`; leads stay `open`.
 
     A patient is existing once any of their appointments is fulfilled, or when Nextech
-    already calls them a patient (Select "Patient", Practice+ "Active") rather than a
-    prospect.
+    Cloud already calls them a "Patient" rather than a "Prospect". Practice+'s status
+    (Active/Inactive) says nothing about that, so there only visits count.
     """
     if any(a.status_class is StatusClass.FULFILLED for a in appointments):
         return True
     status = (patient.patient_status if patient else "").strip().lower()
-    return status in {"patient", "active"}
+    return status == "patient"
 
 
 def next_visit(appointments: Iterable[AppointmentFact], *, today: date) -> AppointmentFact | None:

@@ -63,6 +63,7 @@ class ContactInput:
     last_name: str | None = None
     date_of_birth: date | None = None
     source: str | None = None
+    assigned_to: str | None = None  # a GoHighLevel user id (location routing)
     custom_fields: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
@@ -112,6 +113,7 @@ class GhlClient(GhlHttp):
             "lastName": contact.last_name,
             "source": contact.source,
             "dateOfBirth": contact.date_of_birth.isoformat() if contact.date_of_birth else None,
+            "assignedTo": contact.assigned_to,
         }
         body = {k: v for k, v in body.items() if v is not None}
         if contact.custom_fields:
@@ -139,6 +141,14 @@ class GhlClient(GhlHttp):
         data = self._json("PUT", _path(CONTACT, contact_id=contact_id), json=body)
         return contact_parse(data["contact"])
 
+    def contact_replace(self, *, contact_id: str, contact: ContactInput) -> Contact:
+        """PUT a known contact by id: no duplicate matching, so no risk of landing on
+        another person's contact that shares a phone or an email."""
+        body = self.contact_body(contact)
+        body.pop("locationId", None)  # PUT answers 422 to locationId
+        data = self._json("PUT", _path(CONTACT, contact_id=contact_id), json=body)
+        return contact_parse(data["contact"])
+
     def contact_birthdate_set(self, *, contact_id: str, date_of_birth: date) -> Contact:
         return self.contact_update(contact_id=contact_id, date_of_birth=date_of_birth)
 
@@ -159,6 +169,10 @@ class GhlClient(GhlHttp):
             payload["userId"] = user_id
         data = self._json("POST", _path(CONTACT_NOTES, contact_id=contact_id), json=payload)
         return note_parse(data["note"])
+
+    def notes_list(self, *, contact_id: str) -> tuple[Note, ...]:
+        data = self._json("GET", _path(CONTACT_NOTES, contact_id=contact_id))
+        return tuple(note_parse(raw) for raw in data.get("notes") or ())
 
     def contact_workflow_add(self, *, contact_id: str, workflow_id: str,
                              event_start_time: datetime | None = None) -> None:

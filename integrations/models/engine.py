@@ -69,6 +69,8 @@ class KnownPatient(models.Model):
     last_updated = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
     contact_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # GoHighLevel opportunity id per canonical pipeline, once found or created.
+    opportunity_ids = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"patient {self.nextech_id}"

@@ -48,7 +48,8 @@ def test_lock_is_refused_to_a_second_connection_while_held(practices, django_db_
     assert seen_by_other == [False, True]
 
 
-def test_poll_runs_the_tick_in_the_practices_schema(practice_a):
+def test_poll_runs_the_tick_in_the_practices_schema(practice_a, settings):
+    settings.AXC_TICK_FUNCTION = "tests.support.ticks.recording_tick"
     result = practice_poll(practice_a.schema_name)
     assert result["practice"] == "p_alpha"
     with schema_context("p_alpha"):

@@ -28,3 +28,10 @@ def slow_tick(*, practice: Practice) -> dict[str, Any]:
         },
     )
     return {"events_processed": 0}
+
+
+def recording_tick(*, practice: Practice) -> dict[str, Any]:
+    """Record which schema the tick ran in, at once."""
+    SyncLog.objects.create(kind="tick", message="test tick",
+                           details={"schema": connection.schema_name})
+    return {"events_processed": 0}

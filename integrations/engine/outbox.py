@@ -1,0 +1,263 @@
+"""Write: send queued operations to GoHighLevel, in order per patient, each at most once.
+
+An operation is marked attempted (committed) before it is sent. After a crash, an
+attempted note is looked for in the contact's notes by its reference before it is sent
+again; every other operation is idempotent by nature (upsert, set stage, add tag).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from integrations.categories import Stage
+from integrations.clock import Clock
+from integrations.engine.events import NOTE_MARK
+from integrations.ghl.client import ContactInput, GhlClient
+from integrations.http import ApiError, ErrorKind
+from integrations.models import CrmField, KnownPatient, OutboxOp, StageMapping, SyncLog
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+
+
+class WritesPaused(Exception):
+    """GoHighLevel refused further writes for now (daily limit): stop draining this tick."""
+
+
+@dataclass
+class DrainResult:
+    sent: int = 0
+    dead: int = 0
+    deferred: int = 0
+    calls_before: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class NeedsStaff(Exception):
+    """Something only staff can fix stands in the way (a missing stage mapping, a CRM
+    contact that cannot be told apart from another patient's): dead-letter, say why."""
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+
+
+class OutboxSender:
+    """Turns one operation into GoHighLevel calls."""
+
+    def __init__(self, *, client: GhlClient) -> None:
+        self.client = client
+        self.field_ids = dict(CrmField.objects.values_list("key", "ghl_field_id"))
+        self.stages = {m.canonical_stage: m for m in StageMapping.objects.all()}
+
+    def _patient(self, op: OutboxOp) -> KnownPatient:
+        return KnownPatient.objects.get(nextech_id=op.patient_id)
+
+    def _contact_id(self, op: OutboxOp) -> str:
+        contact_id = self._patient(op).contact_id
+        if not contact_id:
+            raise NeedsStaff("the contact has not been created in the CRM yet")
+        return contact_id
+
+    def _shared_identifiers(self, op: OutboxOp, core: dict[str, str]) -> set[str]:
+        """Identifiers another patient also has (spouses share phones, families emails)."""
+        others = KnownPatient.objects.exclude(nextech_id=op.patient_id)
+        shared = set()
+        if core.get("email") and others.filter(email=core["email"]).exists():
+            shared.add("email")
+        if core.get("phone") and others.filter(phone=core["phone"]).exists():
+            shared.add("phone")
+        return shared
+
+    def contact_upsert(self, op: OutboxOp) -> dict[str, Any]:
+        core, fields = dict(op.payload["core"]), op.payload["fields"]
+        missing = sorted(k for k in fields if k not in self.field_ids)
+        if missing:
+            raise NeedsStaff(f"CRM custom fields not set up: {', '.join(missing)}")
+        patient = self._patient(op)
+        if not patient.contact_id:
+            # GoHighLevel's upsert matches on email or phone: a shared one would write this
+            # patient over someone else's contact. Match only on what is this patient's own.
+            for identifier in self._shared_identifiers(op, core):
+                core.pop(identifier)
+            if not (core.get("email") or core.get("phone")):
+                raise NeedsStaff(
+                    "this patient's email and phone both belong to other "
+                    "patients too; link the CRM contact by hand"
+                )
+        birth = core.get("dateOfBirth")
+        contact = ContactInput(
+            email=core.get("email") or None,
+            phone=core.get("phone") or None,
+            first_name=core.get("firstName") or None,
+            last_name=core.get("lastName") or None,
+            date_of_birth=date.fromisoformat(birth) if birth else None,
+            assigned_to=op.payload.get("assigned_user_id") or None,
+            custom_fields={self.field_ids[k]: v for k, v in fields.items()},
+        )
+        if patient.contact_id:
+            self.client.contact_replace(contact_id=patient.contact_id, contact=contact)
+            return {"contact_id": patient.contact_id, "created": False}
+        result = self.client.contact_upsert(contact=contact)
+        linked = (
+            KnownPatient.objects.filter(contact_id=result.contact.id)
+            .exclude(nextech_id=op.patient_id)
+            .first()
+        )
+        if linked is not None:
+            raise NeedsStaff(
+                f"GoHighLevel matched this patient to the contact of patient "
+                f"{linked.nextech_id}; link the CRM contact by hand"
+            )
+        KnownPatient.objects.filter(nextech_id=op.patient_id).update(contact_id=result.contact.id)
+        return {"contact_id": result.contact.id, "created": result.created}
+
+    def note_add(self, op: OutboxOp) -> dict[str, Any]:
+        contact_id = self._contact_id(op)
+        if op.attempts > 1:
+            # It may have been sent before a crash: the reference line tells.
+            marker = f"({NOTE_MARK} {op.key.removeprefix('note:')})"
+            for note in self.client.notes_list(contact_id=contact_id):
+                if marker in note.body:
+                    return {"note_id": note.id, "recovered": True}
+        note = self.client.note_create(contact_id=contact_id, body=op.payload["body"])
+        return {"note_id": note.id}
+
+    def tags_add(self, op: OutboxOp) -> dict[str, Any]:
+        self.client.contact_tags_add(contact_id=self._contact_id(op), tags=op.payload["tags"])
+        return {}
+
+    def tags_remove(self, op: OutboxOp) -> dict[str, Any]:
+        self.client.contact_tags_remove(contact_id=self._contact_id(op), tags=op.payload["tags"])
+        return {}
+
+    def workflow_enrol(self, op: OutboxOp) -> dict[str, Any]:
+        self.client.contact_workflow_add(
+            contact_id=self._contact_id(op), workflow_id=op.payload["workflow_id"]
+        )
+        return {}
+
+    def opportunity_upsert(self, op: OutboxOp) -> dict[str, Any]:
+        contact_id = self._contact_id(op)
+        stage = Stage(op.payload["stage"])
+        mapping = self.stages.get(stage.value)
+        if mapping is None:
+            raise NeedsStaff(f"no GoHighLevel stage is mapped for {stage.label}")
+        patient = self._patient(op)
+        pipeline = op.payload["pipeline"]
+        value = op.payload.get("value")
+        monetary = float(Decimal(value)) if value is not None else None
+        opportunity_id = patient.opportunity_ids.get(pipeline)
+        if not opportunity_id:
+            # One opportunity per contact per pipeline: adopt one that exists.
+            found = next(
+                iter(
+                    self.client.opportunities_search(
+                        contact_id=contact_id, pipeline_id=mapping.ghl_pipeline_id
+                    )
+                ),
+                None,
+            )
+            opportunity_id = found.id if found else None
+        if opportunity_id:
+            self.client.opportunity_update(
+                opportunity_id=opportunity_id,
+                pipeline_id=mapping.ghl_pipeline_id,
+                stage_id=mapping.ghl_stage_id,
+                status=op.payload["status"],
+                monetary_value=monetary,
+            )
+        else:
+            created = self.client.opportunity_create(
+                contact_id=contact_id,
+                pipeline_id=mapping.ghl_pipeline_id,
+                stage_id=mapping.ghl_stage_id,
+                name=op.payload["name"],
+                status=op.payload["status"],
+                monetary_value=monetary,
+            )
+            opportunity_id = created.id
+        patient.opportunity_ids = {**patient.opportunity_ids, pipeline: opportunity_id}
+        patient.save(update_fields=["opportunity_ids"])
+        return {"opportunity_id": opportunity_id}
+
+    def send(self, op: OutboxOp) -> dict[str, Any]:
+        handler: Callable[[OutboxOp], dict[str, Any]] = getattr(self, op.kind)
+        return handler(op)
+
+
+def _record_failure(op: OutboxOp, *, reason: str, dead: bool, now: datetime) -> None:
+    op.last_error = reason[:500]
+    if dead:
+        op.state = OutboxOp.State.DEAD
+        SyncLog.objects.create(
+            kind="dead_letter",
+            level=SyncLog.Level.ERROR,
+            message=f"{op.kind} failed: {reason}"[:500],
+            patient_ref=op.patient_id,
+            details={"op": op.pk},
+        )
+    else:
+        op.next_attempt_at = now + _backoff(op.attempts)
+    op.save(update_fields=["state", "last_error", "next_attempt_at"])
+
+
+def outbox_drain(*, client: GhlClient, clock: Clock, limit: int | None = None) -> DrainResult:
+    """Send what is due. A config error (credentials) propagates: the practice stops."""
+    result = DrainResult(calls_before=client.calls)
+    sender = OutboxSender(client=client)
+    now = clock.now()
+    blocked: set[str] = set()  # a patient whose earlier operation failed waits, in order
+    due = OutboxOp.objects.filter(state=OutboxOp.State.PENDING).order_by("id")
+    for op in due.iterator():
+        if op.patient_id in blocked:
+            continue
+        if op.next_attempt_at and op.next_attempt_at > now:
+            blocked.add(op.patient_id)
+            result.deferred += 1
+            continue
+        if limit is not None and result.sent >= limit:
+            break
+        op.attempts += 1
+        op.save(update_fields=["attempts"])  # committed before the call: see module doc
+        try:
+            outcome = sender.send(op)
+        except NeedsStaff as exc:
+            _record_failure(op, reason=str(exc), dead=True, now=now)
+            blocked.add(op.patient_id)
+            result.dead += 1
+            continue
+        except ApiError as exc:
+            if exc.kind is ErrorKind.CONFIG:
+                op.attempts -= 1  # not the operation's fault
+                op.save(update_fields=["attempts"])
+                raise
+            if exc.kind is ErrorKind.RATE_LIMITED and getattr(exc, "resets_at", None):
+                _record_failure(op, reason=str(exc), dead=False, now=now)
+                raise WritesPaused(str(exc)) from exc
+            dead = exc.kind is ErrorKind.RECORD or op.attempts >= MAX_ATTEMPTS
+            _record_failure(op, reason=str(exc), dead=dead, now=now)
+            blocked.add(op.patient_id)
+            result.dead += int(dead)
+            result.deferred += int(not dead)
+            continue
+        with transaction.atomic():
+            op.state, op.done_at, op.result, op.last_error = (OutboxOp.State.DONE, now, outcome, "")
+            op.save(update_fields=["state", "done_at", "result", "last_error"])
+        result.sent += 1
+    return result
+
+
+def outbox_retry(*, op_ids: list[int]) -> int:
+    """Put dead operations back in the queue (admin and portal "retry")."""
+    return OutboxOp.objects.filter(pk__in=op_ids, state=OutboxOp.State.DEAD).update(
+        state=OutboxOp.State.PENDING, attempts=0, next_attempt_at=None, last_error=""
+    )

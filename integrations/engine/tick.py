@@ -1,0 +1,145 @@
+"""One tick of one practice: read Nextech into the inbox, decide, drain the outbox.
+
+Runs inside the practice's schema, holding its tick lock (see integrations.tasks).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from integrations.clock import SYSTEM_CLOCK, Clock
+from integrations.engine.facts_load import local_date, rules_load
+from integrations.engine.outbox import WritesPaused, outbox_drain
+from integrations.engine.process import Context, inbox_process
+from integrations.engine.read import changes_read
+from integrations.ghl.client import GhlClient
+from integrations.http import ApiError, ErrorKind
+from integrations.models import EngineSettings, SyncLog, SyncState
+from integrations.nextech.client import NextechClient
+from integrations.nextech.resources import Patient
+from tenants.models import Practice
+from tenants.services import practice_set_status
+
+log = logging.getLogger(__name__)
+
+
+def _patient_fetcher(client: NextechClient) -> Any:
+    def fetch(patient_id: str) -> Patient | None:
+        try:
+            return client.patient_get(patient_id=patient_id)
+        except ApiError as exc:
+            if exc.kind is ErrorKind.RECORD:
+                return None
+            raise
+
+    return fetch
+
+
+def practice_tick(
+    *,
+    practice: Practice,
+    nextech: NextechClient | None = None,
+    ghl: GhlClient | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> dict[str, Any]:
+    """Poll once. Credentials that fail put the practice in "needs attention" and lose nothing:
+    unread changes stay in Nextech behind the cursor, unsent writes stay in the outbox."""
+    tick_id = uuid.uuid4()
+    state = SyncState.current()
+    state.last_tick_started_at = timezone.now()
+    state.save(update_fields=["last_tick_started_at"])
+    summary: dict[str, Any] = {"tick_id": str(tick_id), "events_processed": 0, "errors": 0}
+    try:
+        nextech = nextech or _nextech_client(practice, clock)
+        ghl = ghl or _ghl_client(practice, clock)
+        now = clock.now()
+        settings = EngineSettings.current()
+        read = changes_read(
+            client=nextech,
+            clock=clock,
+            payments=practice.payments_enabled,
+            since_default=now - timedelta(days=settings.backfill_days_past),
+        )
+        ctx = Context(
+            rules=rules_load(practice),
+            time_zone=practice.time_zone,
+            region=practice.country,
+            today=local_date(now, practice.time_zone),
+            now=now,
+            tick_id=tick_id,
+        )
+        processed = inbox_process(ctx=ctx, patient_fetch=_patient_fetcher(nextech))
+        drained = outbox_drain(client=ghl, clock=clock)
+    except ApiError as exc:
+        summary["errors"] += 1
+        _tick_failed(practice=practice, state=state, error=exc, tick_id=tick_id)
+        return summary
+    except WritesPaused as exc:
+        summary["errors"] += 1
+        state.last_error = f"GoHighLevel writes paused: {exc}"[:500]
+        state.save(update_fields=["last_error"])
+        SyncLog.objects.create(
+            tick_id=tick_id, kind="tick", level=SyncLog.Level.WARNING, message=state.last_error
+        )
+        return summary
+    finished = timezone.now()
+    state.last_tick_finished_at = state.last_success_at = finished
+    state.last_error = ""
+    state.save(update_fields=["last_tick_finished_at", "last_success_at", "last_error"])
+    if practice.status == Practice.Status.NEEDS_ATTENTION:
+        practice_set_status(practice=practice, status=Practice.Status.ACTIVE)
+    summary.update(
+        events_processed=processed.events,
+        patients=processed.patients,
+        operations_queued=processed.operations,
+        operations_sent=drained.sent,
+        dead_letters=processed.dead + drained.dead + read.dead,
+        changes_stored=read.stored,
+        duplicates_skipped=read.duplicates,
+        nextech_calls=nextech.calls,
+        ghl_calls=ghl.calls,
+    )
+    SyncLog.objects.create(
+        tick_id=tick_id,
+        kind="tick",
+        message=(
+            f"Poll: {read.stored} new changes, {processed.events} events, "
+            f"{drained.sent} CRM writes, {summary['dead_letters']} dead letters"
+        ),
+    )
+    return summary
+
+
+def _nextech_client(practice: Practice, clock: Clock) -> NextechClient:
+    from tenants.nextech_link import nextech_client_for  # public-schema glue, loaded on use
+
+    return nextech_client_for(practice=practice, clock=clock)
+
+
+def _ghl_client(practice: Practice, clock: Clock) -> GhlClient:
+    from tenants.ghl.clients import ghl_client_for  # public-schema glue, loaded on use
+
+    return ghl_client_for(practice=practice, clock=clock)
+
+
+def _tick_failed(*, practice: Practice, state: SyncState, error: ApiError, tick_id: Any) -> None:
+    state.last_tick_finished_at = timezone.now()
+    state.last_error = str(error)[:500]
+    state.save(update_fields=["last_tick_finished_at", "last_error"])
+    level = SyncLog.Level.ERROR if error.kind is ErrorKind.CONFIG else SyncLog.Level.WARNING
+    SyncLog.objects.create(
+        tick_id=tick_id, kind="tick", level=level, message=f"Poll failed: {error}"[:500]
+    )
+    if error.kind is ErrorKind.CONFIG:
+        system = "Nextech" if error.system.lower().startswith("nextech") else "GoHighLevel"
+        practice_set_status(
+            practice=practice,
+            status=Practice.Status.NEEDS_ATTENTION,
+            reason=f"{system} credentials failed: {error.detail}",
+        )
+    log.warning("tick failed for %s: %s", practice.schema_name, error.kind)

@@ -1,0 +1,100 @@
+"""Whole ticks against both sandboxes: what a practice's staff would see in the CRM."""
+
+from __future__ import annotations
+
+from integrations.engine.tick import practice_tick
+from integrations.models import InboxItem, OutboxOp
+
+
+def tick(rig, practice):
+    return practice_tick(practice=practice, nextech=rig.nextech, ghl=rig.ghl, clock=rig.clock)
+
+
+def test_a_booking_creates_the_contact_with_fields_note_and_opportunity(rig, in_practice):
+    patient = rig.patient_add()
+    rig.book(patient, type_id="1", purpose_ids=["11"])
+    rig.later()
+    summary = tick(rig, in_practice)
+
+    assert summary["errors"] == 0, summary
+    contact = rig.contact("dana.reyes@example.com")
+    assert contact["phone"] == "+14045550101"
+    fields = contact["customFields"]
+    assert fields["nxt_patient_id"] == patient
+    assert fields["nxt_appointment_type"] == "Surgical Consult"
+    assert fields["nxt_appointment_purpose"] == "Breast Augmentation"
+    assert fields["appointment_category"] == "Surgical Consult"
+    assert fields["next_visit_service"] == "Breast Augmentation"
+    assert len(contact["notes"]) == 1
+    assert "Category: Surgical Consult" in contact["notes"][0]["body"]
+    (opportunity,) = contact["opportunities"]
+    assert (opportunity["pipeline"], opportunity["stage"], opportunity["status"]) == (
+        "Surgical",
+        "Consult Booked",
+        "open",
+    )
+
+
+def test_polling_again_with_no_change_makes_no_crm_call(rig, in_practice):
+    rig.book(rig.patient_add(), type_id="5")
+    rig.later()
+    tick(rig, in_practice)
+    rig.later()
+    calls_before = rig.ghl.calls
+    summary = tick(rig, in_practice)
+    assert rig.ghl.calls == calls_before
+    assert summary["operations_sent"] == 0
+    assert len(rig.contact("dana.reyes@example.com")["notes"]) == 1
+
+
+def test_fulfilled_moves_to_consult_complete_won_and_sets_birthday(rig, in_practice):
+    patient = rig.patient_add()
+    visit = rig.book(patient, type_id="1", days_ahead=0)
+    rig.later()
+    tick(rig, in_practice)
+    rig.set_status(visit, "fulfilled")
+    rig.later()
+    tick(rig, in_practice)
+
+    contact = rig.contact("dana.reyes@example.com")
+    assert contact["customFields"]["nxt_birthday"] == "1988-04-12"
+    assert contact["dateOfBirth"].startswith("1988-04-12")
+    assert contact["customFields"]["last_visit_service"] == "Surgical Consult"
+    (opportunity,) = contact["opportunities"]
+    assert (opportunity["stage"], opportunity["status"]) == ("Consult Complete", "won")
+    assert len(contact["notes"]) == 2
+
+
+def test_a_malformed_appointment_is_dead_lettered_and_the_run_goes_on(rig, in_practice):
+    good = rig.patient_add()
+    rig.book(good, type_id="5")
+    broken = rig.book(rig.patient_add("Lee", "Park"), type_id="5")
+    rig.session.post(
+        f"http://nextech.sandbox/_sandbox/practices/{rig.emr.config.practice_id}"
+        f"/appointments/{broken}/break",
+        json={"drop": ["start"]},
+        timeout=5,
+    )
+    rig.later()
+    summary = tick(rig, in_practice)
+
+    assert summary["dead_letters"] == 1
+    dead = InboxItem.objects.get(state=InboxItem.State.DEAD)
+    assert "start" in dead.error
+    assert rig.contact("dana.reyes@example.com")["notes"]
+    assert not OutboxOp.objects.filter(state=OutboxOp.State.DEAD).exists()
+
+
+def test_patients_sharing_a_phone_get_their_own_contacts(rig, in_practice):
+    shared = {"mobile": "(404) 555-0188"}
+    rig.book(rig.patient_add("Dana", "Reyes", phones=shared), type_id="5")
+    rig.later()
+    tick(rig, in_practice)
+    rig.book(rig.patient_add("Luis", "Reyes", phones=shared), type_id="5")
+    rig.later()
+    tick(rig, in_practice)
+
+    dana, luis = rig.contact("dana.reyes@example.com"), rig.contact("luis.reyes@example.com")
+    assert dana["id"] != luis["id"]
+    assert dana["customFields"]["nxt_patient_id"] != luis["customFields"]["nxt_patient_id"]
+    assert dana["phone"] == "+14045550188"

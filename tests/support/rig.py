@@ -74,11 +74,15 @@ class EngineRig:
         )
         self.emr = self.nextech_app.state.practice_register(config)
         catalog_seed(self.emr)
+        self.nextech = self.nextech_client()
+        self.fresh_location()
+
+    def fresh_location(self) -> None:
+        """Point the rig at a new, empty CRM location (set it up again with crm_setup)."""
         self.location = location_create(state=self.ghl_app.state, name="Alpha Plastic Surgery")
         self.ghl_token = self.ghl_app.state.token_issue(
             kind="pit", user_type="Location", location_id=self.location.id, ttl_seconds=None
         )
-        self.nextech = self.nextech_client()
         self.ghl = self.ghl_client()
 
     # Clients, as the engine gets them --------------------------------------------

@@ -12,9 +12,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from integrations.engine.facts_load import rules_load
 from integrations.engine.outbox import outbox_drain
 from integrations.engine.process import Context, inbox_process
-from integrations.engine.facts_load import rules_load
 from integrations.engine.records import record_encode
 from integrations.models import InboxItem
 from integrations.nextech.resources import Appointment, Patient, PaymentReconciliation, Phone, Ref

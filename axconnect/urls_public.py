@@ -2,8 +2,20 @@
 
 from django.urls import path
 
+from tenants import views_ghl
 from tenants.admin import agency_admin_site
 
 urlpatterns = [
     path("admin/", agency_admin_site.urls),
+    path(
+        "ghl/connect/<int:practice_id>/",
+        agency_admin_site.admin_view(views_ghl.ghl_connect_start),
+        name="ghl_connect_start",
+    ),
+    path(
+        "ghl/connect/callback/",
+        agency_admin_site.admin_view(views_ghl.ghl_connect_callback),
+        name="ghl_connect_callback",
+    ),
+    path("webhooks/ghl/", views_ghl.ghl_webhook, name="ghl_webhook"),
 ]

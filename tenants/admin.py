@@ -13,7 +13,14 @@ from django.utils.html import format_html
 from django_tenants.admin import TenantAdminMixin
 
 from tenants.admin_forms import GhlCredentialForm, NextechCredentialForm
-from tenants.models import GhlCredential, Membership, NextechCredential, Practice
+from tenants.ghl.admin import GhlConnectAdminMixin, WebhookDeliveryAdmin
+from tenants.models import (
+    GhlCredential,
+    Membership,
+    NextechCredential,
+    Practice,
+    WebhookDelivery,
+)
 from tenants.services import practice_create, practice_update
 
 PAYMENTS_WARNING = (
@@ -32,6 +39,7 @@ class AgencyAdminSite(admin.AdminSite):
 agency_admin_site = AgencyAdminSite(name="agency_admin")
 agency_admin_site.register(User, UserAdmin)
 agency_admin_site.register(Group, GroupAdmin)
+agency_admin_site.register(WebhookDelivery, WebhookDeliveryAdmin)
 
 
 class NextechCredentialInline(admin.StackedInline):
@@ -71,13 +79,16 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Practice, site=agency_admin_site)
-class PracticeAdmin(TenantAdminMixin, admin.ModelAdmin):
+class PracticeAdmin(GhlConnectAdminMixin, TenantAdminMixin, admin.ModelAdmin):
+    # Extends django-tenants' form (which guards saving from another schema) with GoHighLevel.
+    change_form_template = "admin/tenants/practice/change_form.html"
     list_display = [
         "name",
         "portal_link",
         "emr_flavor",
         "practice_type",
         "status",
+        "status_reason",
         "poll_interval_minutes",
     ]
     list_filter = ["status", "emr_flavor", "practice_type"]

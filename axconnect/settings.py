@@ -93,6 +93,8 @@ DATABASES = {
             database_from_url(DATABASE_URL) if DATABASE_URL else embedded_database(LOCAL_DIR / "pg")
         ),
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 0),
+        # Separate test databases let several test runs share one server at once.
+        "TEST": {"NAME": env_str("AXC_TEST_DB_NAME") or None},
     }
 }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from integrations.categories import Stage
 from integrations.clock import Clock
+from integrations.engine.crashpoints import crashpoint
 from integrations.engine.events import NOTE_MARK
 from integrations.ghl.client import ContactInput, GhlClient
 from integrations.http import ApiError, ErrorKind
@@ -228,8 +229,10 @@ def outbox_drain(*, client: GhlClient, clock: Clock, limit: int | None = None) -
             break
         op.attempts += 1
         op.save(update_fields=["attempts"])  # committed before the call: see module doc
+        crashpoint("drain.op_attempted")
         try:
             outcome = sender.send(op)
+            crashpoint("drain.op_sent")
         except NeedsStaff as exc:
             _record_failure(op, reason=str(exc), dead=True, now=now)
             blocked.add(op.patient_id)

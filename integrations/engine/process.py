@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from integrations.engine.apply import Event, appointment_apply, patient_apply, payment_apply
+from integrations.engine.crashpoints import crashpoint
 from integrations.engine.desired import contact_desired
 from integrations.engine.events import (
     appointment_enrolments,
@@ -256,4 +257,5 @@ def inbox_process(*, ctx: Context, patient_fetch: Callable[[str], Patient | None
                 continue
             patient_apply(fetched, region=ctx.region, fetched_at=ctx.now)
         patient_process(patient_id=patient_id, rows=rows, ctx=ctx, result=result)
+        crashpoint("process.patient_committed")
     return result

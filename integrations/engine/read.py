@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from integrations.clock import Clock
+from integrations.engine.crashpoints import crashpoint
 from integrations.engine.records import record_encode
 from integrations.models import Cursor, InboxItem
 from integrations.nextech import parse
@@ -132,6 +133,7 @@ def resource_read(
                 cursor.scan_max_seen = newest
             cursor.resume_link = feed.resume_link or ""
             cursor.save()
+        crashpoint("read.page_stored")
         result.pages += 1
     with transaction.atomic():
         if feed.complete:

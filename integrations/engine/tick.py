@@ -122,7 +122,7 @@ def _nextech_client(practice: Practice, clock: Clock) -> NextechClient:
 
 
 def _ghl_client(practice: Practice, clock: Clock) -> GhlClient:
-    from tenants.ghl.clients import ghl_client_for  # public-schema glue, loaded on use
+    from tenants.ghl.client import ghl_client_for  # public-schema glue, loaded on use
 
     return ghl_client_for(practice=practice, clock=clock)
 

@@ -1,0 +1,114 @@
+"""The appointment category spreadsheet outside the admin: export it for the client, and
+import it back all-or-nothing (the portal's category page calls these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from import_export.formats.base_formats import CSV, XLSX, TablibFormat
+from import_export.results import Result
+
+from integrations.resources import CATEGORY, PURPOSE_ID, TYPE_ID, CategoryMappingResource
+
+SpreadsheetFormat = Literal["xlsx", "csv"]
+FORMATS: dict[str, type[TablibFormat]] = {"xlsx": XLSX, "csv": CSV}
+REQUIRED_COLUMNS = (TYPE_ID, PURPOSE_ID, CATEGORY)
+HEADER_ROWS = 1  # row numbers are the ones the client sees in the spreadsheet program
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # as numbered in the spreadsheet program, the header being row 1
+    messages: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"Row {self.row}: {' '.join(self.messages)}"
+
+
+@dataclass(frozen=True)
+class SpreadsheetImportResult:
+    """What the file holds (`new`, `updated`, `skipped` rows) and whether it was written."""
+
+    dry_run: bool
+    new: int = 0
+    updated: int = 0
+    skipped: int = 0
+    problems: tuple[RowProblem, ...] = ()
+    file_problems: tuple[str, ...] = ()  # the file as a whole could not be read
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.file_problems
+
+    @property
+    def imported(self) -> bool:
+        """True only when rows were written: never on a dry run or with any problem."""
+        return self.ok and not self.dry_run
+
+
+def _format(name: str) -> TablibFormat:
+    try:
+        file_format = FORMATS[name]
+    except KeyError:
+        raise ValueError(f"unsupported spreadsheet format {name!r}") from None
+    return file_format(encoding="utf-8-sig") if file_format is CSV else file_format()
+
+
+def category_spreadsheet_export(*, format: SpreadsheetFormat) -> bytes:
+    """Every mapping and every unmapped active type, for the client to review and fill in."""
+    dataset = CategoryMappingResource().export()
+    data = _format(format).export_data(dataset)
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _row_problems(result: Result) -> tuple[RowProblem, ...]:
+    problems: list[RowProblem] = []
+    for invalid in result.invalid_rows:
+        messages: list[str] = []
+        for column, errors in invalid.error_dict.items():
+            for message in errors:
+                messages.append(message if column == "__all__" else f"{column}: {message}")
+        problems.append(RowProblem(row=invalid.number + HEADER_ROWS, messages=tuple(messages)))
+    for number, errors in result.row_errors():
+        # Unexpected failures (not validation): say which row, never the traceback.
+        problems.append(RowProblem(row=number + HEADER_ROWS,
+                                   messages=tuple(str(e.error) for e in errors)))
+    return tuple(sorted(problems, key=lambda p: p.row))
+
+
+def _read(file_bytes: bytes, format: str) -> tuple[Any, tuple[str, ...]]:
+    reader = _format(format)
+    try:
+        dataset = reader.create_dataset(file_bytes)
+    except Exception:  # noqa: BLE001 - any parser failure means the same to the user
+        return None, (f"The file could not be read as {format}.",)
+    headers = [str(h).strip() if h is not None else "" for h in dataset.headers or ()]
+    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    if missing:
+        return None, (f"Columns missing from the first row: {', '.join(missing)}. Start from "
+                      "an exported spreadsheet.",)
+    dataset.headers = headers
+    return dataset, ()
+
+
+def category_spreadsheet_import(*, file_bytes: bytes, format: SpreadsheetFormat,
+                                user: AbstractBaseUser | None, dry_run: bool,
+                                ) -> SpreadsheetImportResult:
+    """Import the category spreadsheet: every row or none.
+
+    Rows are written only when `dry_run` is False and no row has a problem; imported rows
+    are marked imported and confirmed by `user` now.
+    """
+    dataset, file_problems = _read(file_bytes, format)
+    if file_problems:
+        return SpreadsheetImportResult(dry_run=dry_run, file_problems=file_problems)
+    result = CategoryMappingResource().import_data(
+        dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True,
+        raise_errors=False, user=user)
+    base = tuple(str(e.error) for e in result.base_errors)
+    return SpreadsheetImportResult(
+        dry_run=dry_run, new=result.totals.get("new", 0),
+        updated=result.totals.get("update", 0), skipped=result.totals.get("skip", 0),
+        problems=_row_problems(result), file_problems=base)

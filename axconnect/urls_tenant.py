@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+import integrations.admin_engine  # noqa: F401 - registers the engine queues' admin
 from integrations.admin import practice_admin_site
 from portal import views
 

@@ -258,9 +258,3 @@ def outbox_drain(*, client: GhlClient, clock: Clock, limit: int | None = None) -
         result.sent += 1
     return result
 
-
-def outbox_retry(*, op_ids: list[int]) -> int:
-    """Put dead operations back in the queue (admin and portal "retry")."""
-    return OutboxOp.objects.filter(pk__in=op_ids, state=OutboxOp.State.DEAD).update(
-        state=OutboxOp.State.PENDING, attempts=0, next_attempt_at=None, last_error=""
-    )

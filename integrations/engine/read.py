@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -33,6 +33,8 @@ OVERLAP = timedelta(minutes=5)
 MAX_PAGES_PER_RESOURCE = 40
 
 APPOINTMENTS, PATIENTS, PAYMENTS = "Appointment", "Patient", "PaymentReconciliation"
+BACKFILL = "backfill:Appointment"
+BACKFILL_PAGES_PER_TICK = 10
 PARSERS: dict[str, Any] = {
     APPOINTMENTS: parse.appointment_parse,
     PATIENTS: parse.patient_parse,
@@ -147,6 +149,38 @@ def resource_read(
             cursor.scan_max_seen = None
         cursor.save()
     result.complete[resource] = feed.complete
+
+
+def backfill_start(*, start: date, end: date, clock: Clock) -> Cursor:
+    """Queue a backfill of appointments dated in [start, end]; ticks work through it."""
+    cursor, _ = Cursor.objects.update_or_create(resource=BACKFILL, defaults={
+        "window_start": start, "window_end": end, "resume_link": "", "position": None,
+        "scan_started_at": clock.now(), "scan_max_seen": None})
+    return cursor
+
+
+def backfill_pending() -> Cursor | None:
+    return Cursor.objects.filter(resource=BACKFILL, position__isnull=True).first()
+
+
+def backfill_read(*, client: NextechClient, clock: Clock, result: ReadResult,
+                  max_pages: int = BACKFILL_PAGES_PER_TICK) -> None:
+    """A bounded share of the backfill per tick: throttled, and resumable after anything."""
+    cursor = backfill_pending()
+    if cursor is None or cursor.window_start is None or cursor.window_end is None:
+        return
+    feed = client.appointments_between(start=cursor.window_start, end=cursor.window_end,
+                                       max_pages=max_pages, resume_link=cursor.resume_link or None)
+    for page in feed:
+        with transaction.atomic():
+            _store(APPOINTMENTS, page.items, page.errors, result)
+            cursor.resume_link = feed.resume_link or ""
+            cursor.save()
+        result.pages += 1
+    if feed.complete:
+        cursor.position, cursor.resume_link = clock.now(), ""
+        cursor.save()
+    result.complete[BACKFILL] = feed.complete
 
 
 def changes_read(

@@ -16,10 +16,10 @@ from integrations.clock import SYSTEM_CLOCK, Clock
 from integrations.engine.facts_load import local_date, rules_load
 from integrations.engine.outbox import WritesPaused, outbox_drain
 from integrations.engine.process import Context, inbox_process
-from integrations.engine.read import changes_read
+from integrations.engine.read import backfill_read, backfill_start, changes_read
 from integrations.ghl.client import GhlClient
 from integrations.http import ApiError, ErrorKind
-from integrations.models import EngineSettings, SyncLog, SyncState
+from integrations.models import Cursor, EngineSettings, SyncLog, SyncState
 from integrations.nextech.client import NextechClient
 from integrations.nextech.resources import Patient
 from tenants.models import Practice
@@ -59,12 +59,15 @@ def practice_tick(
         ghl = ghl or _ghl_client(practice, clock)
         now = clock.now()
         settings = EngineSettings.current()
-        read = changes_read(
-            client=nextech,
-            clock=clock,
-            payments=practice.payments_enabled,
-            since_default=now - timedelta(days=settings.backfill_days_past),
-        )
+        if not Cursor.objects.exists():
+            # First activation: recent changes come through the cursors; the backfill
+            # also brings upcoming and recent visits that have not changed lately.
+            today = local_date(now, practice.time_zone)
+            backfill_start(start=today - timedelta(days=settings.backfill_days_past),
+                           end=today + timedelta(days=settings.backfill_days_future), clock=clock)
+        read = changes_read(client=nextech, clock=clock, payments=practice.payments_enabled,
+                            since_default=now - timedelta(days=settings.backfill_days_past))
+        backfill_read(client=nextech, clock=clock, result=read)
         ctx = Context(
             rules=rules_load(practice),
             time_zone=practice.time_zone,

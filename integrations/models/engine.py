@@ -19,6 +19,9 @@ class Cursor(models.Model):
     scan_started_at = models.DateTimeField(null=True, blank=True)
     scan_max_seen = models.DateTimeField(null=True, blank=True)
     resume_link = models.TextField(blank=True)
+    # A backfill reads appointments dated in a window instead of recent changes.
+    window_start = models.DateField(null=True, blank=True)
+    window_end = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

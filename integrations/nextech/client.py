@@ -211,6 +211,14 @@ class NextechClient(ApiClientBase):
         return self.changes_poll(resource=self.PAYMENT, parser=parse.payment_parse,
                                  since=since, max_pages=max_pages, resume_link=resume_link)
 
+    def appointments_between(self, *, start: date, end: date, max_pages: int | None = None,
+                             resume_link: str | None = None) -> ChangeFeed[Appointment]:
+        """Appointments dated in [start, end], page by page: the backfill's search."""
+        window = [("date", f"ge{start.isoformat()}"), ("date", f"le{end.isoformat()}")]
+        first = resume_link or self._link(self.APPOINTMENT, window)
+        return self._feed(self.APPOINTMENT, parse.appointment_parse, first_link=first,
+                          max_pages=max_pages)
+
     def appointment_get(self, *, appointment_id: str) -> Appointment:
         link = f"{self.base_url}/{self.APPOINTMENT}/{appointment_id}"
         return parse.appointment_parse(self._json_get(link, resource=self.APPOINTMENT))

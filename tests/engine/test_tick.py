@@ -98,3 +98,18 @@ def test_patients_sharing_a_phone_get_their_own_contacts(rig, in_practice):
     assert dana["id"] != luis["id"]
     assert dana["customFields"]["nxt_patient_id"] != luis["customFields"]["nxt_patient_id"]
     assert dana["phone"] == "+14045550188"
+
+
+def test_first_activation_backfills_an_upcoming_visit_not_changed_for_months(rig, in_practice):
+    from integrations.engine.read import backfill_pending
+
+    rig.book(rig.patient_add(), type_id="2", days_ahead=150)
+    rig.later(minutes=100 * 24 * 60)  # the booking is now 100 days old, 50 days ahead
+    tick(rig, in_practice)
+
+    contact = rig.contact("dana.reyes@example.com")
+    assert contact["customFields"]["nxt_appointment_type"] == "Cosmetic Surgery"
+    assert backfill_pending() is None  # done, and not repeated on the next tick
+    calls_before = rig.nextech.calls
+    tick(rig, in_practice)
+    assert rig.nextech.calls - calls_before <= 3  # an idle tick: one search per resource

@@ -118,3 +118,23 @@ def test_payment_polling_shows_voids_and_corrections(rig: Rig) -> None:
     assert [p.total for p in active] == [350] and active[0].recreates == paid.id
     assert payments[paid.id].correction == "voided" and payments[paid.id].status == "cancelled"
     assert sum(p.total for p in payments.values()) == 350  # the void nets the original out
+
+
+def test_backfill_search_returns_appointments_dated_in_the_window(rig):
+    from datetime import datetime, time, timedelta
+
+    from integrations.nextech.sandbox import actions
+    from integrations.nextech.sandbox.seed import LOCAL
+
+    practice = rig.practice()
+    patient = actions.patient_add(practice, given="Ana", family="Ruiz", email="ana@example.com").id
+    today = rig.clock.now().astimezone(LOCAL).date()
+    for days in (-40, -3, 5, 200):
+        actions.appointment_book(
+            practice, patient_id=patient, location_id="1", practitioner_id="101", type_id="1",
+            purpose_ids=[], start=datetime.combine(today + timedelta(days=days), time(9), LOCAL))
+    feed = rig.client().appointments_between(start=today - timedelta(days=30),
+                                             end=today + timedelta(days=180))
+    found = sorted((a.start.astimezone(LOCAL).date() - today).days for a in feed.items())
+    assert found == [-3, 5]
+    assert feed.complete

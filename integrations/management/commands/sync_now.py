@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations.management.commands._practice_arg import practice_named
 from integrations.tasks import practice_poll
-from tenants.models import Practice
 
 
 class Command(BaseCommand):
@@ -18,11 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("practice", help="the practice's slug or schema name")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        name = options["practice"]
-        practice = (Practice.objects.filter(slug=name).first()
-                    or Practice.objects.filter(schema_name=name).first())
-        if practice is None or practice.is_public:
-            raise CommandError(f"no practice {name!r}")
+        practice = practice_named(options["practice"])
         result = practice_poll(practice.schema_name)
         self.stdout.write(json.dumps(result))
         if result.get("skipped"):

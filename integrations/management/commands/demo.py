@@ -1,0 +1,104 @@
+"""Run AX Connect locally with a demo practice and both sandboxes.
+
+    python manage.py demo          set up, then serve: web, qcluster and the sandboxes
+    python manage.py demo --once   set up, run one poll for the demo practice, print JSON, exit
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from integrations.demo import (
+    DemoSandboxes,
+    demo_counts,
+    demo_practice_reset,
+    demo_practice_setup,
+    demo_sandboxes_start,
+    demo_users_ensure,
+)
+from integrations.tasks import practice_poll
+
+WEB_PORT, NEXTECH_PORT, GHL_PORT = 8000, 8101, 8102
+
+
+class Command(BaseCommand):
+    help = "Set up and run the demo (see the module docstring)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true",
+                            help="run one poll tick and exit, printing a JSON summary last")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate_schemas", verbosity=0, interactive=False)
+        once = options["once"]
+        webhook_url = None if once else f"http://localhost:{WEB_PORT}/webhooks/ghl/"
+        sandboxes = demo_sandboxes_start(nextech_port=0 if once else NEXTECH_PORT,
+                                         ghl_port=0 if once else GHL_PORT,
+                                         webhook_url=webhook_url)
+        try:
+            practice = demo_practice_reset(sandboxes=sandboxes)
+            setup = demo_practice_setup(practice=practice)
+            users = demo_users_ensure(practice=practice)
+            if once:
+                self._once(sandboxes=sandboxes, practice=practice, setup=setup)
+            else:
+                self._serve(sandboxes=sandboxes, practice=practice, users=users)
+        finally:
+            sandboxes.stop()
+
+    def _once(self, *, sandboxes: DemoSandboxes, practice: Any, setup: dict[str, Any]) -> None:
+        result = practice_poll(practice.schema_name)
+        counts = demo_counts(sandboxes=sandboxes, practice=practice)
+        self.stdout.write(f"Set-up: {json.dumps(setup)}")
+        summary = {
+            "practices": 1,
+            "events_processed": result.get("events_processed", 0),
+            "contacts_in_crm": counts["contacts_in_crm"],
+            "notes_in_crm": counts["notes_in_crm"],
+            "opportunities_in_crm": counts["opportunities_in_crm"],
+            "dead_letters": counts["dead_letters"],
+            "errors": result.get("errors", 0) + (0 if setup.get("ok", True) else 1),
+        }
+        self.stdout.write(json.dumps(summary))
+
+    def _serve(self, *, sandboxes: DemoSandboxes, practice: Any, users: dict[str, str]) -> None:
+        env = {**os.environ, **sandboxes.webhook_keys_env(), "DEBUG": "1",
+               "AXC_PORT_SUFFIX": f":{WEB_PORT}"}
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        children = [
+            subprocess.Popen([*manage, "runserver", f"0.0.0.0:{WEB_PORT}", "--noreload"], env=env),  # noqa: S603,E501
+            subprocess.Popen([*manage, "qcluster"], env=env),  # noqa: S603
+        ]
+        self.stdout.write(self.style.SUCCESS("\nAX Connect demo is running (Ctrl-C stops it)\n"))
+        self.stdout.write(f"  Agency admin:    http://localhost:{WEB_PORT}/admin/   "
+                          f"user {users['agency']}")
+        self.stdout.write(f"  Practice portal: http://{practice.slug}.localhost:{WEB_PORT}/   "
+                          f"user {users['portal']}")
+        self.stdout.write(f"  Practice admin:  http://{practice.slug}.localhost:{WEB_PORT}/admin/")
+        self.stdout.write(f"  Password (both): {users['password']}")
+        self.stdout.write(f"  Nextech sandbox: {sandboxes.nextech_server.url}/_sandbox/state")
+        self.stdout.write(f"  GHL sandbox:     {sandboxes.ghl_server.url}/_sandbox/locations/"
+                          f"{sandboxes.ghl_location_id}/state\n")
+        try:
+            for child in children:
+                child.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    child.kill()

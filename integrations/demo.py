@@ -1,0 +1,144 @@
+"""The demo: both sandboxes served over HTTP, a demo practice wired to them, an agency user
+and a portal user. `make demo` and `manage.py demo --once` run it.
+
+The sandboxes keep their state in memory, so the demo practice is recreated on each start:
+what the CRM shows always matches the sandbox's Nextech week.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django_tenants.utils import schema_context
+
+from axconnect.env import local_secret
+from integrations.ghl.sandbox import GhlSandbox
+from integrations.ghl.sandbox import make_app as ghl_make_app
+from integrations.ghl.sandbox.seed import seed_demo_location
+from integrations.nextech.sandbox.app import NextechSandbox
+from integrations.nextech.sandbox.app import make_app as nextech_make_app
+from integrations.nextech.sandbox.seed import seed_demo_week
+from integrations.nextech.sandbox.state import PracticeConfig
+from integrations.onboarding.setup import practice_crm_setup, summary_as_dict
+from integrations.sandbox_kit.transport import BackgroundServer
+from tenants.models import GhlCredential, Membership, NextechCredential, Practice
+from tenants.services import membership_grant, practice_create, public_tenant_ensure
+
+log = logging.getLogger(__name__)
+
+DEMO_SLUG = "demo"
+DEMO_PRACTICE_GUID = "d3e0a000-0000-4000-8000-00000000de50"
+DEMO_CLIENT_ID = "demo-application-id"
+DEMO_USERNAME = "demo.integration@nextech-api.com"
+DEMO_PASSWORD = "demo-nextech-password"  # noqa: S105 - the sandbox's own demo credential
+AGENCY_USERNAME = "agency"
+PORTAL_USERNAME = "frontdesk"
+
+
+@dataclass
+class DemoSandboxes:
+    nextech: NextechSandbox
+    ghl: GhlSandbox
+    nextech_server: BackgroundServer
+    ghl_server: BackgroundServer
+    ghl_location_id: str
+    ghl_private_token: str
+
+    def stop(self) -> None:
+        self.nextech_server.stop()
+        self.ghl_server.stop()
+
+    def webhook_keys_env(self) -> dict[str, str]:
+        pems = self.ghl.state.webhook_public_pems
+        return {"GHL_WEBHOOK_ED25519_KEYS": pems.get("ed25519", ""),
+                "GHL_WEBHOOK_RSA_KEYS": pems.get("rsa", "")}
+
+
+def demo_sandboxes_start(*, nextech_port: int = 0, ghl_port: int = 0,
+                         webhook_url: str | None = None) -> DemoSandboxes:
+    """Serve both sandboxes on 127.0.0.1, seeded with the demo week and location."""
+    nextech = nextech_make_app()
+    emr = nextech.state.practice_register(PracticeConfig(
+        practice_id=DEMO_PRACTICE_GUID, flavor="select", server_version="17.0",
+        client_id=DEMO_CLIENT_ID, username=DEMO_USERNAME, password=DEMO_PASSWORD,
+        partner_id="", partner_secret="", resource="https://select.nextech-api.com/api"))
+    seed_demo_week(emr)
+    ghl = ghl_make_app(webhook_url=webhook_url, search_delay_seconds=2)
+    location = seed_demo_location(state=ghl.state)
+    token = ghl.state.token_issue(kind="pit", user_type="Location", location_id=location.id,
+                                  ttl_seconds=None)
+    return DemoSandboxes(
+        nextech=nextech, ghl=ghl,
+        nextech_server=BackgroundServer(nextech, port=nextech_port).start(),
+        ghl_server=BackgroundServer(ghl, port=ghl_port).start(),
+        ghl_location_id=location.id, ghl_private_token=token,
+    )
+
+
+def demo_practice_reset(*, sandboxes: DemoSandboxes) -> Practice:
+    """Recreate the demo practice, wired to the sandboxes and set up as onboarding would."""
+    public_tenant_ensure()
+    old = Practice.objects.filter(slug=DEMO_SLUG).first()
+    if old is not None:
+        old.delete(force_drop=True)
+    practice = practice_create(practice=Practice(
+        name="Aurora Plastic Surgery & MedSpa", slug=DEMO_SLUG,
+        practice_type=Practice.Kind.SURGICAL_AND_MEDSPA, time_zone="America/New_York",
+        country="US", status=Practice.Status.ACTIVE, poll_interval_minutes=1,
+        # On for the demo to show lifetime value; the admin warns surgical practices.
+        payments_enabled=True,
+    ))
+    NextechCredential.objects.create(
+        practice=practice, base_url=f"{sandboxes.nextech_server.url}/api",
+        token_url=f"{sandboxes.nextech_server.url}/nextech-api.com/oauth2/token",
+        practice_guid=uuid.UUID(DEMO_PRACTICE_GUID), client_id=DEMO_CLIENT_ID,
+        username=DEMO_USERNAME, password=DEMO_PASSWORD)
+    GhlCredential.objects.create(
+        practice=practice, auth_kind=GhlCredential.AuthKind.PRIVATE,
+        location_id=sandboxes.ghl_location_id, private_token=sandboxes.ghl_private_token,
+        api_base_url=sandboxes.ghl_server.url,
+        authorize_url=f"{sandboxes.ghl_server.url}/v2/oauth/chooselocation",
+        token_url=f"{sandboxes.ghl_server.url}/oauth/token")
+    return practice
+
+
+def demo_practice_setup(*, practice: Practice) -> dict[str, Any]:
+    from tenants.ghl.client import ghl_client_for
+    from tenants.nextech_link import nextech_client_for
+
+    summary = practice_crm_setup(practice=practice, nextech=nextech_client_for(practice=practice),
+                                 ghl=ghl_client_for(practice=practice))
+    return summary_as_dict(summary)
+
+
+def demo_users_ensure(*, practice: Practice) -> dict[str, str]:
+    """The agency superuser and the demo practice's portal user; passwords kept locally."""
+    password = local_secret(settings.LOCAL_DIR / "demo_password")
+    agency = User.objects.filter(username=AGENCY_USERNAME).first() or User.objects.create_superuser(
+        AGENCY_USERNAME, "agency@example.com", password)
+    agency.set_password(password)
+    agency.save()
+    frontdesk = User.objects.filter(username=PORTAL_USERNAME).first() or User.objects.create_user(
+        PORTAL_USERNAME, "frontdesk@example.com", password)
+    frontdesk.set_password(password)
+    frontdesk.save()
+    membership_grant(user=frontdesk, practice=practice, role=Membership.Role.OWNER)
+    return {"agency": AGENCY_USERNAME, "portal": PORTAL_USERNAME, "password": password}
+
+
+def demo_counts(*, sandboxes: DemoSandboxes, practice: Practice) -> dict[str, int]:
+    """What the demo CRM location holds now, read from the sandbox itself."""
+    location = sandboxes.ghl.state.locations[sandboxes.ghl_location_id]
+    with schema_context(practice.schema_name):
+        from integrations.models import InboxItem, OutboxOp
+
+        dead = (InboxItem.objects.filter(state=InboxItem.State.DEAD).count()
+                + OutboxOp.objects.filter(state=OutboxOp.State.DEAD).count())
+    nxt_linked = sum(1 for c in location.contacts.values() if c.custom_fields)
+    return {"contacts_in_crm": nxt_linked, "notes_in_crm": len(location.notes),
+            "opportunities_in_crm": len(location.opportunities), "dead_letters": dead}

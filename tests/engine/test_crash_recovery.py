@@ -1,0 +1,165 @@
+"""A tick killed at any step, then run again, loses nothing and doubles nothing.
+
+Each scenario runs real `manage.py sync_now` processes against both sandboxes served over
+HTTP; the first is killed at a named crash point (os._exit, as the OS would), the second
+finishes. The CRM must then equal what one uninterrupted tick produces.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django_tenants.utils import schema_context
+
+from integrations.engine.crashpoints import CRASH_EXIT_CODE
+from integrations.ghl.sandbox import location_create
+from integrations.ghl.sandbox import make_app as ghl_make_app
+from integrations.models import InboxItem, OutboxOp
+from integrations.nextech.sandbox import actions
+from integrations.nextech.sandbox.app import make_app as nextech_make_app
+from integrations.nextech.sandbox.seed import LOCAL, catalog_seed
+from integrations.nextech.sandbox.state import PracticeConfig
+from integrations.onboarding.setup import practice_crm_setup
+from integrations.sandbox_kit.transport import BackgroundServer
+from tenants.ghl.client import ghl_client_for
+from tenants.models import GhlCredential, NextechCredential, Practice
+from tenants.nextech_link import nextech_client_for
+from tenants.services import practice_create
+from tests.support.db import database_url
+from tests.support.qcluster import ROOT
+
+GUID = "c4a5b000-0000-4000-8000-0000000c4a5b"
+
+
+@pytest.fixture(scope="module")
+def served(signing_keys):
+    """Both sandboxes over HTTP; a small practice week in Nextech."""
+    nextech, ghl = nextech_make_app(), ghl_make_app(keys=signing_keys, search_delay_seconds=0)
+    emr = nextech.state.practice_register(PracticeConfig(
+        practice_id=GUID, flavor="select", server_version="17.0", client_id="crash-client",
+        username="crash@nextech-api.com", password="crash-pass", partner_id="",
+        partner_secret="", resource="https://select.nextech-api.com/api"))
+    catalog_seed(emr)
+    today = nextech.state.clock.now().astimezone(LOCAL).date()
+    plan = [("1", 3, "booked"), ("2", 10, "booked"), ("5", -1, "fulfilled"), ("1", -2, "noshow"),
+            ("6", 2, "booked"), ("4", 5, "booked")]
+    for n in range(6):
+        patient = actions.patient_add(
+            emr, given=f"Crash{n}", family="Tester", email=f"crash{n}@example.com",
+            phones={"mobile": f"(404) 555-02{n:02d}"}, birth_date=datetime(1980 + n, 1, 2).date(),
+            patient_status="Prospect").id
+        for type_id, days, status in plan[n:n + 2]:
+            actions.appointment_book(
+                emr, patient_id=patient, location_id="1", practitioner_id="101",
+                type_id=type_id, purpose_ids=[],
+                start=datetime.combine(today + timedelta(days=days), time(9), LOCAL), status=status)
+        if n % 2 == 0:
+            actions.payment_add(emr, patient_id=patient, total=Decimal("125.50"),
+                                location_id="2", practitioner_id="103")
+    servers = [BackgroundServer(nextech).start(), BackgroundServer(ghl).start()]
+    yield {"nextech": servers[0].url, "ghl": servers[1].url, "ghl_app": ghl}
+    for server in servers:
+        server.stop()
+
+
+def _practice(served: dict[str, Any], slug: str) -> Practice:
+    Practice.objects.filter(slug=slug).delete()
+    practice = practice_create(practice=Practice(
+        name=f"Crash {slug}", slug=slug, status=Practice.Status.ACTIVE, payments_enabled=True))
+    location = location_create(state=served["ghl_app"].state, name=slug)
+    token = served["ghl_app"].state.token_issue(kind="pit", user_type="Location",
+                                                location_id=location.id, ttl_seconds=None)
+    NextechCredential.objects.create(
+        practice=practice, base_url=f"{served['nextech']}/api",
+        token_url=f"{served['nextech']}/nextech-api.com/oauth2/token",
+        practice_guid=uuid.UUID(GUID), client_id="crash-client",
+        username="crash@nextech-api.com", password="crash-pass")
+    GhlCredential.objects.create(practice=practice, auth_kind=GhlCredential.AuthKind.PRIVATE,
+                                 location_id=location.id, private_token=token,
+                                 api_base_url=served["ghl"])
+    summary = practice_crm_setup(practice=practice, nextech=nextech_client_for(practice=practice),
+                                 ghl=ghl_client_for(practice=practice))
+    assert summary.ok, summary.failures
+    return practice
+
+
+def _sync(slug: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    env.pop("AXC_CRASH_AT", None)
+    if crash_at:
+        env["AXC_CRASH_AT"] = crash_at
+    return subprocess.run([sys.executable, "manage.py", "sync_now", slug], cwd=ROOT, env=env,  # noqa: S603
+                          capture_output=True, text=True, timeout=180)
+
+
+def _crm(served: dict[str, Any], practice: Practice) -> dict[str, Any]:
+    """The CRM location, by Nextech patient id, in a form two runs can be compared in."""
+    location_id = GhlCredential.objects.get(practice=practice).location_id
+    location = served["ghl_app"].state.locations[location_id]
+    keys = {fid: f["fieldKey"] for fid, f in location.custom_fields.items()}
+    stages = {s["id"]: s["name"] for p in location.pipelines for s in p["stages"]}
+    state = {}
+    for contact in location.contacts.values():
+        fields = {keys[k].removeprefix("contact."): v for k, v in contact.custom_fields.items()}
+        patient = fields.get("nxt_patient_id")
+        state[patient] = {
+            "fields": fields,
+            "notes": sorted(n["body"] for n in location.notes if n["contactId"] == contact.id),
+            "opportunities": sorted(
+                (stages[o["pipelineStageId"]], o["status"], o.get("monetaryValue"))
+                for o in location.opportunities.values() if o["contactId"] == contact.id),
+            "tags": sorted(contact.tags),
+        }
+    return state
+
+
+@pytest.fixture(scope="module")
+def baseline(served, practices, django_db_blocker):
+    with django_db_blocker.unblock():
+        practice = _practice(served, "crashbase")
+        try:
+            run = _sync("crashbase")
+            assert run.returncode == 0, run.stderr[-2000:]
+            yield _crm(served, practice)
+        finally:
+            practice.delete(force_drop=True)
+
+
+@pytest.mark.parametrize("crash_at", [
+    "read.page_stored:1",
+    "process.patient_committed:3",
+    "drain.op_attempted:4",
+    "drain.op_sent:1",
+    "drain.op_sent:3",
+    "drain.op_sent:7",
+])
+def test_a_tick_killed_mid_way_then_rerun_equals_an_uninterrupted_one(
+        crash_at, served, baseline, practices, django_db_blocker):
+    with django_db_blocker.unblock():
+        practice = _practice(served, "crashrun")
+        try:
+            crashed = _sync("crashrun", crash_at)
+            assert crashed.returncode == CRASH_EXIT_CODE, crashed.stderr[-2000:]
+            rerun = _sync("crashrun")
+            assert rerun.returncode == 0, rerun.stderr[-2000:]
+
+            assert _crm(served, practice) == baseline
+            with schema_context(practice.schema_name):
+                assert not InboxItem.objects.exclude(state=InboxItem.State.DONE).exists()
+                assert not OutboxOp.objects.exclude(state=OutboxOp.State.DONE).exists()
+        finally:
+            practice.delete(force_drop=True)
+
+
+def test_the_baseline_is_a_real_week(baseline):
+    assert len(baseline) == 6
+    assert all(len(contact["notes"]) >= 1 for contact in baseline.values())
+    paid = [c for c in baseline.values() if c["fields"].get("patient_lifetime_value")]
+    assert {c["fields"]["patient_lifetime_value"] for c in paid} == {"125.50"}

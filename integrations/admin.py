@@ -6,8 +6,13 @@ Only agency staff sign in here; practice staff use the portal.
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
 
 from integrations.models import (
     AppointmentPurpose,
@@ -18,6 +23,7 @@ from integrations.models import (
     SyncLog,
     SyncState,
 )
+from integrations.resources import CategoryMappingResource
 
 
 class PracticeAdminSite(admin.AdminSite):
@@ -49,7 +55,14 @@ class CatalogAdmin(admin.ModelAdmin):
 
 
 @admin.register(CategoryMapping, site=practice_admin_site)
-class CategoryMappingAdmin(admin.ModelAdmin):
+class CategoryMappingAdmin(ImportExportModelAdmin):
+    """The category spreadsheet: export for the client, import back with a preview."""
+
+    resource_classes = [CategoryMappingResource]
+    import_formats = [XLSX, CSV]
+    export_formats = [XLSX, CSV]
+    import_template_name = "admin/integrations/categorymapping/import.html"
+    ordering = ["appointment_type__name", "purpose__name"]
     list_display = [
         "appointment_type",
         "purpose",
@@ -60,6 +73,20 @@ class CategoryMappingAdmin(admin.ModelAdmin):
     ]
     list_filter = ["category", "source"]
     search_fields = ["appointment_type__name", "purpose__name"]
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        # The confirm step imports without this by default, and a sheet that became
+        # invalid since its preview (a type removed meanwhile) would half-import.
+        return {**super().get_import_data_kwargs(**kwargs),
+                "rollback_on_validation_errors": True}
+
+    def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
+        if result.has_errors() or result.has_validation_errors():
+            self.message_user(request, "Nothing was imported: some rows no longer validate. "
+                              "Upload the file again to see which.", messages.ERROR)
+            return HttpResponseRedirect(reverse(
+                "admin:integrations_categorymapping_changelist", current_app=self.admin_site.name))
+        return super().process_result(result, request)
 
 
 @admin.register(StageMapping, site=practice_admin_site)

@@ -16,6 +16,7 @@ from integrations.nextech.auth import (
     TokenSet,
 )
 from integrations.nextech.client import NextechClient
+from integrations.nextech.errors import config_error
 from tenants.models import NextechCredential, Practice
 
 
@@ -70,7 +71,9 @@ def nextech_credentials(credential: NextechCredential, *, flavor: str) -> Creden
 def nextech_client_for(
     *, practice: Practice, session: requests.Session | None = None, clock: Clock = SYSTEM_CLOCK
 ) -> NextechClient:
-    credential = NextechCredential.objects.get(practice=practice)
+    credential = NextechCredential.objects.filter(practice=practice).first()
+    if credential is None or credential.practice_guid is None:
+        raise config_error("Nextech is not connected: enter the credentials in the admin")
     return NextechClient(
         base_url=credential.base_url,
         practice_id=str(credential.practice_guid or ""),

@@ -113,3 +113,13 @@ def test_first_activation_backfills_an_upcoming_visit_not_changed_for_months(rig
     calls_before = rig.nextech.calls
     tick(rig, in_practice)
     assert rig.nextech.calls - calls_before <= 3  # an idle tick: one search per resource
+
+
+def test_a_practice_without_nextech_credentials_needs_attention_and_says_why(in_practice):
+    from tenants.models import Practice
+
+    summary = practice_tick(practice=in_practice)
+    assert summary["errors"] == 1
+    in_practice.refresh_from_db()
+    assert in_practice.status == Practice.Status.NEEDS_ATTENTION
+    assert "Nextech is not connected" in in_practice.status_reason

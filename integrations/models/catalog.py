@@ -47,6 +47,11 @@ class AppointmentType(models.Model):
 class AppointmentPurpose(models.Model):
     nextech_id = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
+    # The type Nextech files the purpose under (Practice+ may not say).
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="purposes",
+    )
     active = models.BooleanField(default=True)
     pulled_at = models.DateTimeField(null=True, blank=True)
 

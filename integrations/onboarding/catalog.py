@@ -138,6 +138,15 @@ def _mappings_suggest(*, purposes: Iterable[nx.AppointmentPurpose],
     return created, changed, tuple(orphans)
 
 
+def _purpose_types_link(purposes: Iterable[nx.AppointmentPurpose]) -> None:
+    """Record each purpose's type, so the spreadsheet can list every type/purpose pair."""
+    types = dict(AppointmentType.objects.values_list("nextech_id", "pk"))
+    for item in purposes:
+        type_id = item.appointment_type.id if item.appointment_type else None
+        AppointmentPurpose.objects.filter(nextech_id=item.id).update(
+            appointment_type_id=types.get(type_id or ""))
+
+
 def catalog_pull(*, client: NextechCatalogApi, surgical_practice: bool = True,
                  ) -> CatalogPullResult:
     """Upsert appointment types and purposes from Nextech and suggest their categories.
@@ -156,6 +165,7 @@ def catalog_pull(*, client: NextechCatalogApi, surgical_practice: bool = True,
         purpose_counts = _catalog_upsert(
             AppointmentPurpose, purposes.items, now=now,
             unreadable_ids={e.resource_id for e in purposes.errors if e.resource_id})
+        _purpose_types_link(purposes.items)
         created, changed, orphans = _mappings_suggest(purposes=purposes.items,
                                                       surgical_practice=surgical_practice)
         typed = CategoryMapping.objects.filter(purpose__isnull=True)

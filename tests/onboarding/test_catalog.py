@@ -144,3 +144,13 @@ def test_locations_arrive_and_staff_settings_survive_a_second_pull(
         "Aurora MedSpa - Milton", False, "Med Spa", "user-7")
     assert not Location.objects.get(nextech_id="1").active
     assert (second.counts.updated, second.counts.deactivated) == (1, 1)
+
+
+def test_catalog_pull_records_which_type_each_purpose_belongs_to(in_practice, nextech):
+    from integrations.models import AppointmentPurpose
+    from integrations.onboarding.catalog import catalog_pull
+
+    catalog_pull(client=nextech)
+    botox = AppointmentPurpose.objects.get(name="Botox")
+    assert botox.appointment_type is not None
+    assert botox.appointment_type.name == "Injectables"

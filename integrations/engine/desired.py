@@ -37,6 +37,8 @@ class DesiredContact:
     tags: frozenset[str]
     opportunities: Mapping[Pipeline, OpportunityTarget] = field(default_factory=dict)
     assigned_user_id: str = ""
+    # Workflows the contact should have been enrolled in (location assignment).
+    workflows: frozenset[str] = frozenset()
 
 
 def crm_date(value: date | None) -> str:
@@ -168,10 +170,13 @@ def contact_desired(
 
     tags = service_tags(visits, rules)
     assigned_user = ""
+    workflows: set[str] = set()
     if latest is not None and latest.location_id in rules.routing:
         routing = rules.routing[latest.location_id]
         if routing.tag:
             tags.add(routing.tag)
+        if routing.workflow_id:
+            workflows.add(routing.workflow_id)
         assigned_user = routing.user_id
 
     existing = is_existing_patient(patient, visits)
@@ -190,4 +195,5 @@ def contact_desired(
         tags=frozenset(tags),
         opportunities=opportunities,
         assigned_user_id=assigned_user,
+        workflows=frozenset(workflows),
     )

@@ -33,6 +33,7 @@ def snapshot_of(desired: DesiredContact) -> dict[str, Any]:
             }
             for pipeline, target in sorted(desired.opportunities.items())
         },
+        "workflows": sorted(desired.workflows),
     }
 
 
@@ -84,4 +85,11 @@ def contact_plan(
                     payload={"pipeline": pipeline, **target},
                 )
             )
+    # Enrolments accumulate: a contact moved to another location is routed there too,
+    # and leaving a location's workflow is that workflow's own business.
+    enrolled = set(previous.get("workflows", []))
+    for workflow_id in sorted(set(now["workflows"]) - enrolled):
+        ops.append(PlannedOp(key=f"route:{patient}:{workflow_id}:v{version}",
+                             kind="workflow_enrol", payload={"workflow_id": workflow_id}))
+    now["workflows"] = sorted(enrolled | set(now["workflows"]))
     return ops, now

@@ -143,3 +143,9 @@ def test_service_tags_mark_services_received():
         service_tag_template="NXT Service: {service}",
     )
     assert state.tags == frozenset({"NXT Service: Botox"})
+
+
+def test_location_routing_enrols_the_locations_workflow():
+    state = desired([appointment(location_id="loc-2")],
+                    routing={"loc-2": Routing(workflow_id="wf-uptown")})
+    assert state.workflows == frozenset({"wf-uptown"})

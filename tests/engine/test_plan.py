@@ -1,0 +1,41 @@
+"""Only the difference is written; enrolments happen once."""
+
+from __future__ import annotations
+
+from integrations.engine.desired import contact_desired
+from integrations.engine.facts import Routing
+from integrations.engine.plan import contact_plan
+from tests.engine.builders import TODAY, appointment, patient, rules
+
+
+def _desired(**rule_overrides):
+    return contact_desired(patient=patient(), appointments=[appointment(location_id="loc-2")],
+                           payments=[], rules=rules(**rule_overrides), today=TODAY)
+
+
+def test_an_unchanged_contact_plans_nothing():
+    ops, state = contact_plan(previous={}, desired=_desired(), version=1)
+    assert {op.kind for op in ops} == {"contact_upsert", "opportunity_upsert"}
+    again, _ = contact_plan(previous=state, desired=_desired(), version=2)
+    assert again == []
+
+
+def test_a_state_that_flips_back_still_gets_written():
+    first, a = contact_plan(previous={}, desired=_desired(), version=1)
+    _, b = contact_plan(previous=a, desired=_desired(service_tag_template="x"), version=2)
+    changed = contact_desired(patient=patient(given="Danielle"), appointments=[appointment()],
+                              payments=[], rules=rules(), today=TODAY)
+    ops_b, c = contact_plan(previous=b, desired=changed, version=3)
+    ops_a, _ = contact_plan(previous=c, desired=_desired(), version=4)
+    keys = [op.key for op in first + ops_b + ops_a]
+    assert len(keys) == len(set(keys))
+    assert any(op.kind == "contact_upsert" for op in ops_a)
+
+
+def test_a_location_workflow_is_enrolled_once():
+    routed = {"loc-2": Routing(workflow_id="wf-uptown")}
+    ops, state = contact_plan(previous={}, desired=_desired(routing=routed), version=1)
+    assert [op.payload for op in ops if op.kind == "workflow_enrol"] == [
+        {"workflow_id": "wf-uptown"}]
+    again, _ = contact_plan(previous=state, desired=_desired(routing=routed), version=2)
+    assert not [op for op in again if op.kind == "workflow_enrol"]

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.clock import SYSTEM_CLOCK, Clock
+from integrations.ghl.errors import RECONNECT_MESSAGE
 from integrations.ghl.oauth import oauth_authorize_url_build, oauth_code_exchange
 from integrations.http import ApiError
 from tenants.ghl.config import ghl_oauth_app
@@ -29,6 +30,14 @@ log = logging.getLogger(__name__)
 GHL_RECONNECT_REASON = "reconnect GoHighLevel"
 STATE_SALT = "axconnect.ghl.connect"
 STATE_MAX_AGE_SECONDS = 15 * 60
+
+
+def _vendor_detail(detail: str) -> str:
+    """The vendor's words without the "needs attention: reconnect" wrapper staff see anyway."""
+    wrapper = f"{RECONNECT_MESSAGE} ("
+    if detail.startswith(wrapper) and detail.endswith(")"):
+        return detail[len(wrapper):-1]
+    return detail
 
 
 class ConnectFailed(Exception):
@@ -99,7 +108,7 @@ def ghl_connect_finish(*, state: str, nonce: str, code: str, error: str, redirec
                                    clock=clock)
     except ApiError as exc:
         log.info("GoHighLevel code exchange failed for %s: %s", practice.schema_name, exc.kind)
-        raise ConnectFailed(f"GoHighLevel refused the connection: {exc.detail}",
+        raise ConnectFailed(f"GoHighLevel refused the connection: {_vendor_detail(exc.detail)}",
                             practice_id=practice.pk) from None
     if user_type == "Location":
         _location_check(practice=practice, credential=credential,
@@ -122,7 +131,8 @@ def ghl_connect_finish(*, state: str, nonce: str, code: str, error: str, redirec
 def ghl_connection_lost(*, practice: Practice, detail: str) -> None:
     """Tokens cannot be renewed: the practice needs attention until staff reconnect."""
     with transaction.atomic():
-        GhlCredential.objects.filter(practice=practice).update(last_error=detail[:500])
+        GhlCredential.objects.filter(practice=practice).update(
+            last_error=_vendor_detail(detail)[:500])
         if practice.status != Practice.Status.PAUSED:
             practice_set_status(practice=practice, status=Practice.Status.NEEDS_ATTENTION,
                                 reason=GHL_RECONNECT_REASON)

@@ -18,8 +18,13 @@ from playwright.sync_api import Page, sync_playwright
 from integrations.ghl.sandbox.signing import SigningKeys
 from integrations.sandbox_kit.transport import BackgroundServer
 from tenants.ghl.client import ghl_client_for
-from tenants.models import GhlCredential, Practice
-from tests.tenants.ghl_fixtures import credential_point, sandbox_location, sandbox_make
+from tenants.services import public_tenant_ensure
+from tests.tenants.ghl_fixtures import (
+    committed_practice,
+    credential_point,
+    sandbox_location,
+    sandbox_make,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -43,7 +48,7 @@ def chromium_page() -> Iterator[Page]:
 
 
 @pytest.fixture
-def served(practices, django_db_blocker, settings) -> Iterator[dict]:
+def served(django_db_setup, django_db_blocker, settings) -> Iterator[dict]:
     """Django and the sandbox over HTTP, with committed rows: the server threads use
     their own database connections, so nothing can hide in a test transaction."""
     # Plain HTTP on localhost: cookies must not be marked Secure.
@@ -52,8 +57,9 @@ def served(practices, django_db_blocker, settings) -> Iterator[dict]:
     sandbox_location(sandbox, name="Some Other Clinic")
     location_id = sandbox_location(sandbox, name="Bravo Med Spa")
     with (django_db_blocker.unblock(), BackgroundServer(sandbox) as ghl,
-          BackgroundServer(StaticFilesHandler(WSGIHandler())) as web):
-        practice = Practice.objects.get(pk=practices["b"].pk)
+          BackgroundServer(StaticFilesHandler(WSGIHandler())) as web,
+          committed_practice("Bravo Med Spa") as practice):
+        public_tenant_ensure()  # the agency host `localhost` must map to the public schema
         user = User.objects.create_superuser(f"browser-{uuid.uuid4().hex[:8]}",
                                              "agency@example.com", PASSWORD)
         credential_point(practice=practice, base=ghl.url)
@@ -61,7 +67,6 @@ def served(practices, django_db_blocker, settings) -> Iterator[dict]:
             yield {"origin": web.url.replace("127.0.0.1", "localhost"), "practice": practice,
                    "user": user, "sandbox": sandbox, "location_id": location_id}
         finally:
-            GhlCredential.objects.filter(practice=practice).delete()
             user.delete()
 
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from django.db import connections
+from django.db import connection, connections
+from django_q.models import Schedule
 
 from integrations.ghl.sandbox import GhlSandbox, location_create, make_app
 from integrations.ghl.sandbox.signing import SigningKeys
 from integrations.sandbox_kit.transport import in_process_session
 from tenants.ghl.connect import ghl_connect_begin, ghl_connect_finish
 from tenants.models import GhlCredential, Practice
+from tenants.schedule import schedule_name
+from tenants.services import practice_create
 
 BASE = "http://ghl.sandbox"
 REDIRECT_URI = "http://localhost/ghl/connect/callback/"
@@ -86,3 +91,22 @@ def run_at_once(work: Callable[[], T], *, workers: int) -> tuple[list[T], list[E
     for thread in threads:
         thread.join(timeout=60)
     return results, errors
+
+
+@contextmanager
+def committed_practice(name: str) -> Iterator[Practice]:
+    """A practice of its own, committed, then dropped: concurrent test runs sharing the
+    database never touch each other's rows. Call it inside `django_db_blocker.unblock()`
+    in a test that requests `django_db_setup`.
+    """
+    # pytest-django sets up the test database only when some selected test uses `db`;
+    # run alone, a committed-data test would otherwise write to the development database.
+    database, test_name = connection.settings_dict["NAME"], connection.settings_dict["TEST"]["NAME"]
+    if not (database == test_name if test_name else database.startswith("test_")):
+        raise RuntimeError("no test database: select a test that uses `db` as well")
+    practice = practice_create(practice=Practice(name=name, slug=f"ghl-{uuid.uuid4().hex[:8]}"))
+    try:
+        yield practice
+    finally:
+        Schedule.objects.filter(name=schedule_name(practice)).delete()
+        practice.delete(force_drop=True)  # its credential and deliveries go with it

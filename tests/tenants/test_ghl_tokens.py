@@ -19,6 +19,7 @@ from tenants.ghl.tokens import DbTokenStore
 from tenants.models import GhlCredential, Practice
 from tests.tenants.ghl_fixtures import (
     BASE,
+    committed_practice,
     credential_point,
     practice_connect,
     run_at_once,
@@ -80,8 +81,13 @@ def test_refused_refresh_sets_needs_attention_reconnect_visible_in_the_admin(pra
     listing = browser.get("/admin/tenants/practice/").content.decode()
     assert "reconnect GoHighLevel" in listing
     page = browser.get(f"/admin/tenants/practice/{practice.pk}/change/").content.decode()
-    assert "Needs attention: reconnect GoHighLevel" in page
+    assert "Needs attention: reconnect GoHighLevel</strong> &mdash; Invalid grant: refresh token " \
+        "is invalid" in page
     assert "Reconnect GoHighLevel" in page
+    portal = Client(HTTP_HOST="alpha.localhost")
+    portal.force_login(admin)
+    dashboard = portal.get("/").content.decode()
+    assert "Needs attention</span>" in dashboard and "(reconnect GoHighLevel)" in dashboard
 
 
 def test_reconnecting_clears_the_needs_attention_status(practice_a, sandbox):
@@ -131,38 +137,30 @@ def test_practice_without_credentials_needs_a_reconnect(practice_a):
 
 
 def test_two_workers_refreshing_one_location_at_once_end_with_one_valid_pair(
-    practices, django_db_blocker, keys
+    django_db_setup, django_db_blocker, keys
 ):
     sandbox = sandbox_make(keys=keys)
     location_id = sandbox_location(sandbox)
     # Each worker has its own database connection, so the rows must be committed.
-    with django_db_blocker.unblock():
-        practice = Practice.objects.get(pk=practices["b"].pk)
-        status = (practice.status, practice.status_reason)
-        try:
-            practice_connect(practice=practice, sandbox=sandbox, location_id=location_id)
-            sandbox.state.access_tokens_revoke(location_id=location_id)
-            # The first refresh answers slowly, so the second worker's overlaps it.
-            sandbox.state.faults.add(Fault(kind="slow", remaining=1, path_prefix="/oauth/token",
-                                           delay_seconds=0.5))
-            refreshes_before = sandbox.state.counters["POST /oauth/token"]
+    with django_db_blocker.unblock(), committed_practice("Two Workers Clinic") as practice:
+        practice_connect(practice=practice, sandbox=sandbox, location_id=location_id)
+        sandbox.state.access_tokens_revoke(location_id=location_id)
+        # The first refresh answers slowly, so the second worker's overlaps it.
+        sandbox.state.faults.add(Fault(kind="slow", remaining=1, path_prefix="/oauth/token",
+                                       delay_seconds=0.5))
+        refreshes_before = sandbox.state.counters["POST /oauth/token"]
 
-            def worker() -> int:
-                client = ghl_client_for(practice=practice,
-                                        session=in_process_session(sandbox, BASE))
-                return len(client.pipelines_list())  # 401, refresh, retry
+        def worker() -> int:
+            client = ghl_client_for(practice=practice, session=in_process_session(sandbox, BASE))
+            return len(client.pipelines_list())  # 401, refresh, retry
 
-            answers, errors = run_at_once(worker, workers=2)
+        answers, errors = run_at_once(worker, workers=2)
 
-            assert errors == [] and len(answers) == 2
-            assert sandbox.state.counters["POST /oauth/token"] - refreshes_before == 1
-            pair = DbTokenStore(practice=practice).load()
-            assert pair is not None and pair.refresh_token is not None
-            assert sandbox.state.token_valid(pair.access_token, kind="access")
-            assert sandbox.state.token_valid(pair.refresh_token, kind="refresh")
-            practice.refresh_from_db()
-            assert (practice.status, practice.status_reason) == status
-        finally:
-            GhlCredential.objects.filter(practice_id=practice.pk).delete()
-            Practice.objects.filter(pk=practice.pk).update(status=status[0],
-                                                           status_reason=status[1])
+        assert errors == [] and len(answers) == 2
+        assert sandbox.state.counters["POST /oauth/token"] - refreshes_before == 1
+        pair = DbTokenStore(practice=practice).load()
+        assert pair is not None and pair.refresh_token is not None
+        assert sandbox.state.token_valid(pair.access_token, kind="access")
+        assert sandbox.state.token_valid(pair.refresh_token, kind="refresh")
+        practice.refresh_from_db()
+        assert practice.status == Practice.Status.ONBOARDING  # nobody was told to reconnect

@@ -19,9 +19,10 @@ from integrations.ghl.sandbox.state import contact_upsert, iso
 from integrations.models import SyncLog
 from integrations.sandbox_kit.transport import in_process_session
 from integrations.webhook_tasks import ghl_webhook_process
-from tenants.models import GhlCredential, Practice, WebhookDelivery
+from tenants.models import WebhookDelivery
 from tests.tenants.ghl_fixtures import (
     BASE,
+    committed_practice,
     credential_point,
     run_at_once,
     sandbox_location,
@@ -92,8 +93,10 @@ def hooked(practice_a, settings, keys) -> Hooked:
     return holder[0]
 
 
-def _tasks() -> list[tuple[str, list]]:
-    return [(q.func(), list(q.args())) for q in OrmQ.objects.all() if q.func() == TASK]
+def _tasks(schema_name: str = "p_alpha") -> list[tuple[str, list]]:
+    """The processing tasks queued for one practice."""
+    return [(q.func(), list(q.args())) for q in OrmQ.objects.all()
+            if q.func() == TASK and q.args()[0] == schema_name]
 
 
 def test_valid_webhook_is_accepted_recorded_once_and_queued_without_phi(
@@ -198,7 +201,7 @@ def test_app_uninstall_asks_staff_to_reconnect(hooked, practice_a):
         "needs_attention", "reconnect GoHighLevel")
 
 
-def test_concurrent_deliveries_of_one_webhook_pass_once(practices, django_db_blocker, keys,
+def test_concurrent_deliveries_of_one_webhook_pass_once(django_db_setup, django_db_blocker, keys,
                                                         settings):
     _webhook_keys_use(settings, keys)
     sandbox = sandbox_make(keys=keys)
@@ -207,21 +210,18 @@ def test_concurrent_deliveries_of_one_webhook_pass_once(practices, django_db_blo
                                         "id": "contact0000000000001", "tags": ["NXT-Create"]})
     headers = keys.sign(body)
     # Each request runs on its own connection, so the credential must be committed.
-    with django_db_blocker.unblock():
-        practice = Practice.objects.get(pk=practices["b"].pk)
+    with django_db_blocker.unblock(), committed_practice("Webhook Race Clinic") as practice:
         credential_point(practice=practice, base=BASE, location_id=location_id)
         try:
             statuses, errors = run_at_once(
                 lambda: _post(Client(HTTP_HOST="localhost"), body, headers).status_code,
                 workers=6)
 
-            assert errors == []
-            assert sorted(statuses) == [200, 409, 409, 409, 409, 409]
+            assert errors == [] and sorted(statuses) == [200, 409, 409, 409, 409, 409]
             assert WebhookDelivery.objects.filter(practice=practice).count() == 1
-            assert len(_tasks()) == 1
+            delivery = WebhookDelivery.objects.get(practice=practice)
+            assert _tasks(practice.schema_name) == [(TASK, [practice.schema_name, delivery.pk])]
         finally:
             for queued in OrmQ.objects.all():
-                if queued.func() == TASK:
+                if queued.func() == TASK and queued.args()[0] == practice.schema_name:
                     queued.delete()
-            WebhookDelivery.objects.filter(practice=practice).delete()
-            GhlCredential.objects.filter(practice=practice).delete()

@@ -27,6 +27,12 @@ def _session_practice(slug: str, name: str) -> Practice:
     return practice_create(practice=Practice(name=name, slug=slug))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_database(django_db_setup: None) -> None:
+    """Every test, even one that only commits through django_db_blocker, uses the test
+    database: without this a lone such test would write to the development database."""
+
+
 @pytest.fixture(scope="session")
 def practices(
     django_db_setup: None, django_db_blocker: pytest.FixtureRequest

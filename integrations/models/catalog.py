@@ -31,35 +31,32 @@ class Location(models.Model):
         return self.name
 
 
-class AppointmentType(models.Model):
+class CatalogEntry(models.Model):
+    """Something Nextech defines and AX Connect pulls: kept when Nextech drops it (inactive)."""
+
     nextech_id = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
     pulled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class AppointmentPurpose(models.Model):
-    nextech_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
+class AppointmentType(CatalogEntry):
+    pass
+
+
+class AppointmentPurpose(CatalogEntry):
     # The type Nextech files the purpose under (Practice+ may not say).
     appointment_type = models.ForeignKey(
         AppointmentType, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="purposes",
     )
-    active = models.BooleanField(default=True)
-    pulled_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CategoryMapping(models.Model):

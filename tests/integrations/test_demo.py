@@ -7,11 +7,26 @@ import os
 import subprocess
 import sys
 
+import pytest
+from django.contrib.auth.models import User
+
+from integrations.demo import AGENCY_USERNAME, DEMO_SLUG, PORTAL_USERNAME
+from tenants.models import Practice
 from tests.support.db import database_url
 from tests.support.qcluster import ROOT
 
 
-def test_demo_once_syncs_the_demo_week_and_exits_cleanly(practices):
+@pytest.fixture
+def demo_cleanup(practices, django_db_blocker):
+    """The demo commits its practice and users; remove them for the tests that follow."""
+    yield
+    with django_db_blocker.unblock():
+        for practice in Practice.objects.filter(slug=DEMO_SLUG):
+            practice.delete(force_drop=True)
+        User.objects.filter(username__in=[AGENCY_USERNAME, PORTAL_USERNAME]).delete()
+
+
+def test_demo_once_syncs_the_demo_week_and_exits_cleanly(demo_cleanup):
     run = subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", "demo", "--once"], cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url()},

@@ -17,7 +17,10 @@ from import_export.formats.base_formats import CSV, XLSX
 from integrations.models import (
     AppointmentPurpose,
     AppointmentType,
+    AutomationRule,
     CategoryMapping,
+    CrmField,
+    EngineSettings,
     Location,
     StageMapping,
     SyncLog,
@@ -113,3 +116,24 @@ class SyncStateAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(EngineSettings, site=practice_admin_site)
+class EngineSettingsAdmin(admin.ModelAdmin):
+    """The spec's per-practice options: online routing, review requests, service tags,
+    backfill window."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not EngineSettings.objects.exists()  # one row per practice
+
+
+@admin.register(AutomationRule, site=practice_admin_site)
+class AutomationRuleAdmin(admin.ModelAdmin):
+    list_display = ["trigger", "workflow_name", "workflow_id", "categories", "active"]
+    list_filter = ["trigger", "active"]
+
+
+@admin.register(CrmField, site=practice_admin_site)
+class CrmFieldAdmin(admin.ModelAdmin):
+    list_display = ["key", "name", "ghl_field_id", "ghl_field_key"]
+    search_fields = ["key", "name"]

@@ -59,3 +59,21 @@ def test_staff_retry_a_dead_write_from_the_practice_admin(rig, in_practice):
     assert "1 write(s) queued for the next poll." in response.content.decode()
     dead.refresh_from_db()
     assert dead.state == OutboxOp.State.PENDING
+
+
+def test_agency_staff_set_automations_in_the_practice_admin(in_practice):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from integrations.models import AutomationRule
+
+    staff = User.objects.create_superuser("ops2", "ops2@example.com", "correct horse 42")
+    client = Client(HTTP_HOST="alpha.localhost")
+    client.force_login(staff)
+    response = client.post("/admin/integrations/automationrule/add/", {
+        "trigger": "fulfilled", "workflow_id": "wf-review", "workflow_name": "Review request",
+        "categories": '["non_surgical_appointment"]', "active": "on"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    rule = AutomationRule.objects.get()
+    assert rule.categories == ["non_surgical_appointment"]
+    assert client.get("/admin/integrations/enginesettings/add/").status_code == 200

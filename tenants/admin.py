@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django_tenants.admin import TenantAdminMixin
 
 from tenants.admin_forms import GhlCredentialForm, NextechCredentialForm
+from tenants.admin_onboarding import OnboardingAdminMixin  # checklist, buttons, billing
 from tenants.ghl.admin import GhlConnectAdminMixin, WebhookDeliveryAdmin
 from tenants.models import (
     GhlCredential,
@@ -79,7 +80,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Practice, site=agency_admin_site)
-class PracticeAdmin(GhlConnectAdminMixin, TenantAdminMixin, admin.ModelAdmin):
+class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin,
+                    admin.ModelAdmin):
     # Extends django-tenants' form (which guards saving from another schema) with GoHighLevel.
     change_form_template = "admin/tenants/practice/change_form.html"
     list_display = [

@@ -1,3 +1,4 @@
+from integrations.models.access import PatientAccessLog
 from integrations.models.catalog import (
     AppointmentPurpose,
     AppointmentType,
@@ -32,6 +33,7 @@ __all__ = [
     "KnownPayment",
     "Location",
     "OutboxOp",
+    "PatientAccessLog",
     "StageMapping",
     "SyncLog",
     "SyncState",

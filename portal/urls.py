@@ -1,0 +1,25 @@
+"""The portal's pages on a practice's host (namespace `portal`)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from portal.views import activity, auth, billing, categories, dashboard, failures
+
+portal_patterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("login/", auth.PortalLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
+    path("categories/", categories.category_review, name="categories"),
+    path("categories/set/", categories.category_set, name="category_set"),
+    path("categories/reevaluate/", categories.category_reevaluate, name="category_reevaluate"),
+    path("categories/export.<str:file_format>", categories.category_export,
+         name="category_export"),
+    path("categories/import/", categories.category_import, name="category_import"),
+    path("categories/import/confirm/", categories.category_import_confirm,
+         name="category_import_confirm"),
+    path("activity/", activity.activity_search, name="activity"),
+    path("activity/<str:patient_ref>/", activity.activity_patient, name="activity_patient"),
+    path("failures/", failures.failures, name="failures"),
+    path("failures/retry/", failures.failure_retry, name="failure_retry"),
+    path("bill/", billing.bill, name="bill"),
+]

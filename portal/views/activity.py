@@ -1,0 +1,45 @@
+"""Patient activity: search, then one patient's timeline and current stages.
+
+Every view of a patient's activity is written to the access log before it is shown.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from integrations.models import KnownPatient
+from integrations.selectors.activity import (
+    patient_search,
+    patient_stages_read,
+    patient_timeline_read,
+)
+from portal.access import membership_required
+from portal.services import patient_access_record
+
+
+@membership_required
+@require_GET
+def activity_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    # Search results list names only; the log records views of one patient's activity.
+    patients = list(patient_search(query=query)) if query else []
+    return render(request, "portal/activity_search.html",
+                  {"query": query, "patients": patients})
+
+
+@membership_required
+@require_GET
+def activity_patient(request: HttpRequest, patient_ref: str) -> HttpResponse:
+    patient = KnownPatient.objects.filter(nextech_id=patient_ref).first()
+    if patient is None:
+        raise Http404("No such patient at this practice.")
+    patient_access_record(user=request.user, patient_ref=patient.nextech_id, view="activity")
+    practice = request.tenant  # type: ignore[attr-defined]
+    context = {
+        "patient": patient,
+        "stages": patient_stages_read(practice=practice, patient=patient),
+        "timeline": patient_timeline_read(patient=patient),
+    }
+    return render(request, "portal/activity_patient.html", context)

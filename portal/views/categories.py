@@ -1,0 +1,149 @@
+"""Category review: see, change and confirm each type's and purpose's category; the
+category spreadsheet out and back in (previewed, all-or-nothing)."""
+
+from __future__ import annotations
+
+import base64
+
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from integrations.categories import CATEGORY_LABELS
+from integrations.models import AppointmentType
+from integrations.onboarding import category_spreadsheet_export, category_spreadsheet_import
+from integrations.selectors.categories import category_review_read
+from portal import services
+from portal.access import membership_required
+
+IMPORT_SESSION_KEY = "portal_category_import"
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
+CATEGORY_CHOICES = [(category.value, label) for category, label in CATEGORY_LABELS.items()]
+
+
+def _optional_int(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+@membership_required
+@require_GET
+def category_review(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("changed", "")
+    changed = int(raw) if raw.isdigit() else None
+    context = {
+        "review": category_review_read(),
+        "choices": CATEGORY_CHOICES,
+        "changed_type": AppointmentType.objects.filter(pk=changed).first() if changed else None,
+        "reevaluate_days": services.REEVALUATE_DAYS_DEFAULT,
+    }
+    return render(request, "portal/categories.html", context)
+
+
+@membership_required
+@require_POST
+def category_set(request: HttpRequest) -> HttpResponse:
+    try:
+        type_id = int(request.POST["appointment_type"])
+        purpose_id = _optional_int(request.POST.get("purpose"))
+        category = request.POST.get("category", "")
+        if purpose_id is not None and not category:
+            changed = services.category_mapping_follow_type(
+                appointment_type_id=type_id, purpose_id=purpose_id, user=request.user)
+        else:
+            _, changed = services.category_mapping_set(
+                appointment_type_id=type_id, purpose_id=purpose_id, category=category,
+                user=request.user)
+    except (KeyError, ValueError, ObjectDoesNotExist):
+        return HttpResponseBadRequest("Choose a category for an appointment type of this practice.")
+    messages.success(request, "Saved and confirmed.")
+    url = reverse("portal:categories")
+    if changed:
+        url += f"?changed={type_id}"  # offer to re-evaluate recent contacts of this type
+    return redirect(f"{url}#type-{type_id}")
+
+
+@membership_required
+@require_POST
+def category_reevaluate(request: HttpRequest) -> HttpResponse:
+    try:
+        type_id = int(request.POST["appointment_type"])
+        days = max(1, min(int(request.POST.get("days", services.REEVALUATE_DAYS_DEFAULT)), 365))
+        count = services.recent_contacts_reevaluate(appointment_type_id=type_id, days=days,
+                                                    user=request.user)
+    except (KeyError, ValueError, ObjectDoesNotExist):
+        return HttpResponseBadRequest("Unknown appointment type.")
+    messages.success(request, f"{count} appointment{'s' if count != 1 else ''} of the last "
+                     f"{days} days will be decided again at the next sync.")
+    return redirect("portal:categories")
+
+
+@membership_required
+@require_GET
+def category_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    if file_format not in CONTENT_TYPES:
+        return HttpResponseBadRequest("Unsupported format.")
+    data = category_spreadsheet_export(format=file_format)  # type: ignore[arg-type]
+    response = HttpResponse(data, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = f'attachment; filename="categories.{file_format}"'
+    return response
+
+
+def _member(request: HttpRequest) -> AbstractBaseUser:
+    """The signed-in user (membership_required has already refused anyone else)."""
+    assert isinstance(request.user, AbstractBaseUser)
+    return request.user
+
+
+def _upload_format(name: str) -> str | None:
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return suffix if suffix in CONTENT_TYPES else None
+
+
+@membership_required
+@require_POST
+def category_import(request: HttpRequest) -> HttpResponse:
+    """Preview an uploaded sheet: nothing is written; a clean sheet can then be confirmed."""
+    upload = request.FILES.get("spreadsheet")
+    name = (upload.name or "") if upload else ""
+    file_format = _upload_format(name)
+    if upload is None or file_format is None or (upload.size or 0) > MAX_UPLOAD_BYTES:
+        messages.error(request, "Choose an .xlsx or .csv file of at most 2 MB.")
+        return redirect("portal:categories")
+    data = upload.read()
+    result = category_spreadsheet_import(file_bytes=data, format=file_format,  # type: ignore[arg-type]
+                                         user=_member(request), dry_run=True)
+    if result.ok:
+        # Kept for the confirm step so what is imported is exactly what was previewed.
+        request.session[IMPORT_SESSION_KEY] = {
+            "format": file_format, "name": name,
+            "data": base64.b64encode(data).decode("ascii")}
+    else:
+        request.session.pop(IMPORT_SESSION_KEY, None)
+    return render(request, "portal/categories_import.html",
+                  {"result": result, "file_name": name})
+
+
+@membership_required
+@require_POST
+def category_import_confirm(request: HttpRequest) -> HttpResponse:
+    stashed = request.session.pop(IMPORT_SESSION_KEY, None)
+    if not stashed:
+        messages.error(request, "Upload the spreadsheet again: the preview has expired.")
+        return redirect("portal:categories")
+    result = category_spreadsheet_import(
+        file_bytes=base64.b64decode(stashed["data"]), format=stashed["format"],
+        user=_member(request), dry_run=False)
+    if not result.imported:
+        return render(request, "portal/categories_import.html",
+                      {"result": result, "file_name": stashed["name"], "stale": True})
+    messages.success(request, f"Imported {result.new + result.updated} rows from "
+                     f"{stashed['name']}; they are confirmed by you.")
+    return redirect("portal:categories")

@@ -1,0 +1,23 @@
+"""The dashboard: sync health, credential status and locations."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from integrations.selectors.billing import locations_list
+from integrations.selectors.health import credentials_status_read, sync_health_read
+from portal.access import membership_required
+
+
+@membership_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    practice = request.tenant  # type: ignore[attr-defined]
+    context = {
+        "practice": practice,
+        "health": sync_health_read(practice=practice, now=timezone.now()),
+        "credentials": credentials_status_read(practice=practice),
+        "locations": locations_list(),
+    }
+    return render(request, "portal/dashboard.html", context)

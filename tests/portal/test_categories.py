@@ -1,0 +1,163 @@
+"""Category review: see, change, confirm, re-evaluate, and the spreadsheet round trip."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from integrations.categories import Category
+from integrations.models import CategoryMapping, InboxItem, KnownAppointment, SyncLog
+from tests.onboarding.sheets import xlsx_build, xlsx_rows
+from tests.portal.conftest import in_schema
+
+
+def _text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def test_unmapped_types_come_first_with_a_count_and_who_confirmed(portal_a, catalog_a):
+    text = _text(portal_a.get("/categories/"))
+    assert "1 appointment type not mapped" in text
+    assert "1 suggestion waiting for confirmation" in text
+    # Zeta Follow Up sorts last by name, but nobody mapped it: it leads the table.
+    order = [text.index(name) for name in ("Zeta Follow Up Not mapped", "Botox",
+                                           "Surgical Consult Surgical Consult")]
+    assert order == sorted(order)
+    assert "Suggested from the name" in text  # Botox
+    assert "bob" in text  # who confirmed Surgical Consult
+    assert "Revision (purpose)" in text and "Follows the type" in text
+
+
+def test_changing_a_category_confirms_it_and_offers_to_re_evaluate(portal_a, catalog_a,
+                                                                    practice_a):
+    botox = catalog_a["botox"]
+    response = portal_a.post("/categories/set/", {"appointment_type": botox.pk,
+                                                  "category": "non_surgical_appointment"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/categories/?changed={botox.pk}#type-{botox.pk}"
+    with in_schema(practice_a):
+        mapping = CategoryMapping.objects.get(appointment_type=botox, purpose=None)
+        assert mapping.category == "non_surgical_appointment"
+        assert mapping.source == CategoryMapping.Source.CONFIRMED
+        assert mapping.confirmed_by == "alice" and mapping.confirmed_at is not None
+        assert SyncLog.objects.filter(kind="category").count() == 1
+    text = _text(portal_a.get(response["Location"]))
+    assert "Saved and confirmed." in text
+    assert "Category changed for Botox" in text
+    assert "Re-evaluate recent contacts" in text
+    assert "0 suggestions waiting" in text
+
+
+def test_confirming_a_suggestion_unchanged_does_not_offer_re_evaluation(portal_a, catalog_a,
+                                                                        practice_a):
+    botox = catalog_a["botox"]
+    response = portal_a.post("/categories/set/", {"appointment_type": botox.pk,
+                                                  "category": "non_surgical_consult"})
+    assert response["Location"] == f"/categories/#type-{botox.pk}"
+    with in_schema(practice_a):
+        assert CategoryMapping.objects.get(appointment_type=botox).source == "confirmed"
+
+
+def test_a_purpose_gets_its_own_category_then_follows_its_type_again(portal_a, catalog_a,
+                                                                      practice_a):
+    consult, revision = catalog_a["consult"], catalog_a["revision"]
+    portal_a.post("/categories/set/", {"appointment_type": consult.pk, "purpose": revision.pk,
+                                       "category": "surgical_appointment"})
+    with in_schema(practice_a):
+        assert CategoryMapping.objects.get(purpose=revision).category == "surgical_appointment"
+    portal_a.post("/categories/set/", {"appointment_type": consult.pk, "purpose": revision.pk,
+                                       "category": ""})
+    with in_schema(practice_a):
+        assert not CategoryMapping.objects.filter(purpose=revision).exists()
+
+
+def test_an_unknown_category_or_type_is_refused(portal_a, catalog_a, practice_a):
+    botox = catalog_a["botox"]
+    assert portal_a.post("/categories/set/", {"appointment_type": botox.pk,
+                                              "category": "spa_day"}).status_code == 400
+    assert portal_a.post("/categories/set/", {"appointment_type": 99999,
+                                              "category": "block"}).status_code == 400
+    with in_schema(practice_a):
+        assert CategoryMapping.objects.get(appointment_type=botox).category == (
+            Category.NON_SURGICAL_CONSULT.value)
+
+
+def _processed(external_id: str, version: str) -> InboxItem:
+    return InboxItem.objects.create(resource="Appointment", external_id=external_id,
+                                    version=version, payload={"id": external_id},
+                                    state=InboxItem.State.DONE)
+
+
+def test_re_evaluate_requeues_the_latest_version_of_recent_appointments_of_that_type(
+        portal_a, catalog_a, practice_a):
+    now = timezone.now()
+    with in_schema(practice_a):
+        for nextech_id, type_id, age in (("a1", "5", 3), ("a2", "5", 45), ("a3", "1", 1)):
+            KnownAppointment.objects.create(nextech_id=nextech_id, patient_id="p1",
+                                            type_id=type_id, start=now,
+                                            last_updated=now - timedelta(days=age))
+        older, latest = _processed("a1", "v1"), _processed("a1", "v2")
+        too_old, other_type = _processed("a2", "v1"), _processed("a3", "v1")
+    response = portal_a.post("/categories/reevaluate/", {
+        "appointment_type": catalog_a["botox"].pk, "days": "30"})
+    assert response.status_code == 302
+    with in_schema(practice_a):
+        states = {item.pk: item.state for item in InboxItem.objects.all()}
+    assert states == {older.pk: "done", latest.pk: "new", too_old.pk: "done",
+                      other_type.pk: "done"}
+    assert "1 appointment of the last 30 days will be decided again" in _text(
+        portal_a.get("/categories/"))
+
+
+def test_export_downloads_the_spreadsheet_with_unmapped_types_on_top(portal_a, catalog_a):
+    response = portal_a.get("/categories/export.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="categories.xlsx"'
+    rows = xlsx_rows(response.content)
+    assert rows[1][1] == "Zeta Follow Up" and rows[1][4] == ""
+    assert portal_a.get("/categories/export.csv").content.decode("utf-8-sig").startswith(
+        "Appointment type id,")
+
+
+def _upload(client, data: bytes, name: str = "categories.xlsx"):
+    return client.post("/categories/import/",
+                       {"spreadsheet": SimpleUploadedFile(name, data)})
+
+
+def test_a_sheet_with_a_bad_row_shows_row_n_and_imports_nothing(portal_a, catalog_a,
+                                                                practice_a):
+    sheet = xlsx_build([["9", "Zeta Follow Up", "", "", "Post-Op Appointment"],
+                        ["5", "Botox", "", "", "Spa Day"]])
+    text = _text(_upload(portal_a, sheet))
+    assert "Nothing was imported" in text
+    assert "Row 3: Category: “Spa Day” is not a category." in text
+    assert "Confirm import" not in text
+    # Confirming after a failed preview imports nothing either.
+    assert portal_a.post("/categories/import/confirm/").status_code == 302
+    with in_schema(practice_a):
+        assert not CategoryMapping.objects.filter(appointment_type=catalog_a["mystery"]).exists()
+
+
+def test_a_good_sheet_is_previewed_then_imported_on_confirm(portal_a, catalog_a, practice_a):
+    sheet = xlsx_build([["9", "Zeta Follow Up", "", "", "Post-Op Appointment"]])
+    text = _text(_upload(portal_a, sheet))
+    assert "The file is valid: 1 new" in text and "Confirm import" in text
+    with in_schema(practice_a):
+        assert not CategoryMapping.objects.filter(appointment_type=catalog_a["mystery"]).exists()
+    response = portal_a.post("/categories/import/confirm/")
+    assert response.status_code == 302
+    with in_schema(practice_a):
+        mapping = CategoryMapping.objects.get(appointment_type=catalog_a["mystery"])
+    assert (mapping.category, mapping.source, mapping.confirmed_by) == (
+        "post_op", "imported", "alice")
+    assert "Imported 1 rows from categories.xlsx" in _text(portal_a.get("/categories/"))
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused(portal_a, catalog_a):
+    text = _text(portal_a.post("/categories/import/", {
+        "spreadsheet": SimpleUploadedFile("notes.txt", b"hello")}, follow=True))
+    assert "Choose an .xlsx or .csv file" in text

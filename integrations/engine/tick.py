@@ -12,12 +12,15 @@ from typing import Any
 
 from django.utils import timezone
 
+from axconnect.logging import log_context
+from axconnect.metrics import tick_observe
 from integrations.clock import SYSTEM_CLOCK, Clock
 from integrations.engine.facts_load import local_date, rules_load
 from integrations.engine.outbox import WritesPaused, outbox_drain
 from integrations.engine.process import Context, inbox_process
 from integrations.engine.read import backfill_read, backfill_start, changes_read
 from integrations.ghl.client import GhlClient
+from integrations.health import WRITES_PAUSED_PREFIX, practice_gauges_record
 from integrations.http import ApiError, ErrorKind
 from integrations.models import Cursor, EngineSettings, SyncLog, SyncState
 from integrations.nextech.client import NextechClient
@@ -50,13 +53,52 @@ def practice_tick(
     """Poll once. Credentials that fail put the practice in "needs attention" and lose nothing:
     unread changes stay in Nextech behind the cursor, unsent writes stay in the outbox."""
     tick_id = uuid.uuid4()
+    # Every log line of the tick, whoever writes it, carries the practice and the tick.
+    with log_context(practice=practice.schema_name, tick_id=str(tick_id)):
+        summary = _tick_run(practice=practice, tick_id=tick_id, nextech=nextech, ghl=ghl,
+                            clock=clock)
+        tick_observe(practice=practice.schema_name, summary=summary)
+        practice_gauges_record(practice=practice)
+    return summary
+
+
+def _usage(nextech: NextechClient | None, ghl: GhlClient | None) -> dict[str, Any]:
+    """Calls sent and client-side rate-limit waits so far (the GHL limiter outlives ticks)."""
+    return {
+        "nextech_calls": nextech.calls if nextech else 0,
+        "ghl_calls": ghl.calls if ghl else 0,
+        "rate_limit_wait_seconds": {
+            "nextech": nextech.limiter.waited_seconds if nextech else 0.0,
+            "ghl": ghl.limiter.waited_seconds if ghl else 0.0,
+        },
+    }
+
+
+def _usage_since(before: dict[str, Any], nextech: NextechClient | None,
+                 ghl: GhlClient | None) -> dict[str, Any]:
+    now = _usage(nextech, ghl)
+    waits = {k: v - before["rate_limit_wait_seconds"].get(k, 0.0)
+             for k, v in now["rate_limit_wait_seconds"].items()}
+    return {**now, "rate_limit_wait_seconds": waits}
+
+
+def _tick_run(
+    *,
+    practice: Practice,
+    tick_id: uuid.UUID,
+    nextech: NextechClient | None,
+    ghl: GhlClient | None,
+    clock: Clock,
+) -> dict[str, Any]:
     state = SyncState.current()
     state.last_tick_started_at = timezone.now()
     state.save(update_fields=["last_tick_started_at"])
     summary: dict[str, Any] = {"tick_id": str(tick_id), "events_processed": 0, "errors": 0}
+    before = _usage(nextech, ghl)
     try:
         nextech = nextech or _nextech_client(practice, clock)
         ghl = ghl or _ghl_client(practice, clock)
+        before = _usage(nextech, ghl)
         now = clock.now()
         settings = EngineSettings.current()
         if not Cursor.objects.exists():
@@ -80,11 +122,15 @@ def practice_tick(
         drained = outbox_drain(client=ghl, clock=clock)
     except ApiError as exc:
         summary["errors"] += 1
+        summary.update(_usage_since(before, nextech, ghl),
+                       error={"system": exc.system, "kind": exc.kind.value})
         _tick_failed(practice=practice, state=state, error=exc, tick_id=tick_id)
         return summary
     except WritesPaused as exc:
         summary["errors"] += 1
-        state.last_error = f"GoHighLevel writes paused: {exc}"[:500]
+        summary.update(_usage_since(before, nextech, ghl),
+                       error={"system": "ghl", "kind": "daily_limit"})
+        state.last_error = f"{WRITES_PAUSED_PREFIX}: {exc}"[:500]
         state.save(update_fields=["last_error"])
         SyncLog.objects.create(
             tick_id=tick_id, kind="tick", level=SyncLog.Level.WARNING, message=state.last_error
@@ -104,8 +150,7 @@ def practice_tick(
         dead_letters=processed.dead + drained.dead + read.dead,
         changes_stored=read.stored,
         duplicates_skipped=read.duplicates,
-        nextech_calls=nextech.calls,
-        ghl_calls=ghl.calls,
+        **_usage_since(before, nextech, ghl),
     )
     SyncLog.objects.create(
         tick_id=tick_id,

@@ -22,6 +22,8 @@ def slow_tick(*, practice: Practice) -> dict[str, Any]:
         message="test tick",
         details={
             "schema": connection.schema_name,
+            # Which of several test qcluster processes ran it (scale-out tests).
+            "cluster": os.environ.get("AXC_TEST_CLUSTER", ""),
             "pid": os.getpid(),
             "started": started.isoformat(),
             "finished": timezone.now().isoformat(),

@@ -1,0 +1,92 @@
+"""The agency's health dashboard and incident list, on the public admin.
+
+Kept out of tenants/admin.py: imported by axconnect/urls_public.py, which registers these
+on `agency_admin_site` before its URLs are built.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from integrations.health import PracticeHealth as Figures
+from integrations.health import agency_health
+from tenants.admin import agency_admin_site
+from tenants.models import Incident, PracticeHealth
+
+
+def _duration(value: timedelta | None) -> str:
+    if value is None:
+        return "–"
+    minutes = int(value.total_seconds() // 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+def _row(figures: Figures, now: Any) -> dict[str, Any]:
+    rate = figures.error_rate
+    return {
+        "figures": figures,
+        "since_success": _duration(now - figures.last_success_at)
+        if figures.last_success_at else "never",
+        "cursor_lag": _duration(figures.cursor_lag),
+        "error_rate": f"{rate:.0%} of {figures.recent_ticks}" if rate is not None else "–",
+        "oldest_pending": _duration(now - figures.outbox_oldest_pending_at)
+        if figures.outbox_oldest_pending_at else "",
+    }
+
+
+@admin.register(PracticeHealth, site=agency_admin_site)
+class PracticeHealthAdmin(admin.ModelAdmin):
+    """Every practice with its health figures, worst first. Read-only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        now = timezone.now()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Practice health",
+            "opts": self.model._meta,
+            "rows": [_row(figures, now) for figures in agency_health(now=now)],
+            "open_incidents": Incident.objects.filter(resolved_at__isnull=True)
+            .select_related("practice").order_by("-opened_at"),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/health/dashboard.html", context)
+
+
+@admin.register(Incident, site=agency_admin_site)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["practice", "kind", "opened_at", "resolved_at", "opened_notified_at",
+                    "resolved_notified_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["practice__name", "detail"]
+    readonly_fields = [f.name for f in Incident._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -45,5 +45,9 @@ check-deploy: $(STAMP)
 	DATABASE_URL=postgresql://axconnect@db.invalid/axconnect \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# The figures issue 8 asks for, against the sandboxes; prints a table, writes bench.json.
+bench: $(STAMP)
+	DJANGO_SETTINGS_MODULE=axconnect.settings $(BIN)/python -m bench --out bench.json
+
 clean:
 	rm -rf $(VENV) .localdb staticfiles

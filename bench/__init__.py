@@ -1,0 +1,1 @@
+"""`make bench`: the figures issue 8 asks for, measured against the sandboxes."""

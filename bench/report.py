@@ -1,0 +1,165 @@
+"""The table `make bench` prints: each figure, the issue's target beside it, and whether
+it is met (by how much either way), with the reason read from the measurements on a miss."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Results = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str  # as issue 8 states it
+    limit: float
+    at_most: bool  # True: the figure must not exceed the limit; False: must reach it
+    strict: bool = False  # "under 75 s" excludes 75 itself
+    why: Callable[[Results], str] | None = None  # read from the results, shown on a miss
+    missing: str = "not measured"  # what a null figure means
+
+
+def _why_ghl_per_event(r: Results) -> str:
+    routes = r.get("demo_week_ghl_calls_by_route", {})
+    total = sum(routes.values()) or 1
+    opportunity = routes.get("GET /opportunities/search", 0) + routes.get("POST /opportunities/", 0)
+    upserts = routes.get("POST /contacts/upsert", 0)
+    notes = routes.get("POST /contacts/<contact_id>/notes", 0)
+    return (f"of {total} calls: {notes} notes (one per event), {upserts} contact upserts, "
+            f"{opportunity} opportunity search+create (every new contact searches first)")
+
+
+def _why_idle(r: Results) -> str:
+    return (f"the 5-minute overlap re-reads the changes stamped just before the cursor "
+            f"({r.get('idle_tick_inbox_rows', '?')} rows known, re-read as duplicates); "
+            "with payments off an idle tick makes "
+            f"{r.get('nextech_calls_per_idle_tick_no_payments')}")
+
+
+def _why_sequential(r: Results) -> str:
+    return (f"a tick takes {r.get('worker_tick_p50_s_sequential')} s (median), mostly waiting on "
+            "100 ms calls; one task at a time cannot overlap those waits")
+
+
+def _why_threaded(r: Results) -> str:
+    return (f"{r.get('worker_threads')} threads used {r.get('worker_cpu_share')} of a core; "
+            f"ticks took {r.get('worker_tick_p50_s')} s (median), "
+            f"{r.get('worker_tick_p95_s')} s (p95)")
+
+
+def _why_latency(r: Results) -> str:
+    return "a change waits for the next poll: about half an interval on average"
+
+
+def _why_backfill(r: Results) -> str:
+    return (f"{r.get('backfill_ghl_calls')} GoHighLevel calls, {r.get('backfill_ghl_429s')} "
+            "answered 429; the time beyond the bound is spent outside GoHighLevel's window")
+
+
+TARGETS: dict[str, Target] = {
+    "ghl_calls_per_idle_tick": Target("0 on an idle tick", 0, at_most=True),
+    "ghl_calls_per_repoll": Target("0 on a re-poll", 0, at_most=True),
+    "nextech_calls_per_idle_tick": Target("at most 3", 3, at_most=True, why=_why_idle),
+    "ghl_calls_per_appointment_event": Target("at most 2.5", 2.5, at_most=True,
+                                              why=_why_ghl_per_event),
+    "latency_p95_s_at_60s": Target("under 75 s", 75, at_most=True, strict=True,
+                                   why=_why_latency),
+    "practices_per_worker_5min": Target("at least 2,000", 2000, at_most=False,
+                                        why=_why_threaded),
+    "practices_per_worker_5min_sequential": Target("at least 2,000", 2000, at_most=False,
+                                                   why=_why_sequential),
+    "backfill_ratio_to_bound": Target("within 10% of the bound", 1.10, at_most=True,
+                                      why=_why_backfill),
+    "nxt_create_latency_p95_s": Target("under 60 s", 60, at_most=True, strict=True,
+                                       missing="not built yet"),
+}
+
+# (key, label, unit) in the order the table shows them.
+ROWS: tuple[tuple[str, str, str], ...] = (
+    ("engine_events_per_s", "Engine throughput, one worker, zero latency", "events/s"),
+    ("peak_rss_mb", "Peak memory of the benchmark process", "MB"),
+    ("nextech_calls_per_idle_tick", "Nextech calls, idle tick (payments on)", "calls"),
+    ("ghl_calls_per_idle_tick", "GoHighLevel calls, idle tick", "calls"),
+    ("nextech_calls_per_appointment_event", "Nextech calls per appointment event (demo week)",
+     "calls"),
+    ("ghl_calls_per_appointment_event", "GoHighLevel calls per appointment event (demo week)",
+     "calls"),
+    ("ghl_calls_per_repoll", "GoHighLevel calls, re-poll of the demo week", "calls"),
+    ("nextech_calls_per_repoll_event", "Nextech calls per event, re-poll of the demo week",
+     "calls"),
+    ("ghl_calls_per_repoll_inbox_lost", "GoHighLevel calls, re-poll with the inbox lost too",
+     "calls"),
+    ("latency_p50_s_at_60s", "Change to CRM, p50, polled every 60 s", "s"),
+    ("latency_p95_s_at_60s", "Change to CRM, p95, polled every 60 s", "s"),
+    ("latency_p50_s_at_300s", "Change to CRM, p50, polled every 300 s", "s"),
+    ("latency_p95_s_at_300s", "Change to CRM, p95, polled every 300 s", "s"),
+    ("practices_per_worker_5min", "Practices on schedule, one worker (threads), 5 min",
+     "practices"),
+    ("practices_per_worker_1min", "Practices on schedule, one worker (threads), 1 min",
+     "practices"),
+    ("practices_per_4_workers_5min", "Practices on schedule, 4 workers, 5 min", "practices"),
+    ("practices_per_worker_5min_sequential",
+     "Practices on schedule, one task at a time (django-q2 today), 5 min", "practices"),
+    ("backfill_10k_patients_minutes", "Backfill of 10,000 patients, one location", "min"),
+    ("backfill_bound_minutes", "  GoHighLevel's 100 per 10 s bound for those calls", "min"),
+    ("backfill_ratio_to_bound", "  backfill time / bound", "x"),
+    ("nxt_create_latency_p95_s", "NXT-Create, tag to patient, p95", "s"),
+)
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.1f}"
+    return str(value)
+
+
+def verdict(key: str, results: Results) -> tuple[str, str]:
+    """(verdict, detail) for a figure with a target; ("", "") for one without."""
+    target = TARGETS.get(key)
+    if target is None:
+        return "", ""
+    value = results.get(key)
+    if value is None:
+        return "-", target.missing
+    gap = (value - target.limit) if target.at_most else (target.limit - value)
+    passed = gap < 0 if target.strict else gap <= 0
+    share = f" ({abs(gap) / target.limit:.0%})" if target.limit else ""
+    if passed:
+        return "PASS", f"margin {_number(round(abs(gap), 3))}{share}"
+    why = f"; {target.why(results)}" if target.why else ""
+    return "MISS", f"by {_number(round(abs(gap), 3))}{share}{why}"
+
+
+def verdicts(results: Results) -> dict[str, dict[str, Any]]:
+    out = {}
+    for key, target in TARGETS.items():
+        state, detail = verdict(key, results)
+        out[key] = {"target": target.text, "verdict": state, "detail": detail}
+    return out
+
+
+def bench_document(results: Results, *, notes: list[str], sizes: dict[str, Any]) -> Results:
+    """What bench.json holds: the figures at the top level, then verdicts, sizes, notes."""
+    return {**results, "targets": verdicts(results), "sizes": sizes, "notes": notes}
+
+
+def report_table(results: Results, *, notes: list[str]) -> str:
+    """The readable table, then how each figure was measured."""
+    label_width = max(len(label) for _, label, _ in ROWS)
+    lines = [f"{'figure':<{label_width}}  {'value':>10}  {'unit':<9}  {'target':<24}  verdict",
+             "-" * (label_width + 70)]
+    for key, label, unit in ROWS:
+        value = results.get(key)
+        shown = TARGETS[key].missing if value is None and key in TARGETS else _number(value)
+        state, detail = verdict(key, results)
+        target = TARGETS[key].text if key in TARGETS else ""
+        lines.append(f"{label:<{label_width}}  {shown:>10}  {unit:<9}  {target:<24}  "
+                     f"{state} {detail}".rstrip())
+    lines.append("")
+    lines.extend(f"* {note}" for note in notes)
+    return "\n".join(lines)

@@ -1,0 +1,81 @@
+"""Run every measurement in order and gather the figures (Django must be set up)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.scenarios.backfill import TARGET_PATIENTS, backfill_measure
+from bench.scenarios.calls import calls_per_event_measure
+from bench.scenarios.latency import latency_measure
+from bench.scenarios.nxt_create import nxt_create_latency_measure
+from bench.scenarios.throughput import engine_throughput_measure
+from bench.scenarios.workers import CHANGES_PER_PRACTICE_HOUR, workers_measure
+from bench.sizes import Sizes
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def bench_run(*, sizes: Sizes) -> dict[str, Any]:
+    steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+        # First, so the process's peak memory is the engine's, not the backfill sandbox's.
+        ("engine throughput", lambda: engine_throughput_measure(
+            patients=sizes.throughput_patients)),
+        ("calls per event, re-poll and idle tick", calls_per_event_measure),
+        ("latency at 60 s", lambda: latency_measure(
+            interval=60, hours=sizes.latency_hours_60s, changes=sizes.latency_changes,
+            history=sizes.latency_history_patients)),
+        ("latency at 300 s", lambda: latency_measure(
+            interval=300, hours=sizes.latency_hours_300s, changes=sizes.latency_changes,
+            history=sizes.latency_history_patients)),
+        ("backfill", lambda: backfill_measure(patients=sizes.backfill_patients)),
+        ("workers", lambda: workers_measure(practices=sizes.worker_practices,
+                                            threads=sizes.worker_threads,
+                                            seconds=sizes.worker_seconds)),
+        ("NXT-Create", nxt_create_latency_measure),
+    ]
+    results: dict[str, Any] = {}
+    began = time.perf_counter()
+    for name, step in steps:
+        _say(f"measuring {name} ...")
+        started = time.perf_counter()
+        results.update(step())
+        _say(f"  {name}: {time.perf_counter() - started:.1f} s")
+    results["bench_wall_seconds"] = round(time.perf_counter() - began, 1)
+    return results
+
+
+def bench_notes(results: dict[str, Any], sizes: Sizes) -> list[str]:
+    """How each figure was measured, with this run's sizes."""
+    scale = TARGET_PATIENTS / sizes.backfill_patients
+    return [
+        f"Throughput: {results['engine_events_measured']} appointment events of "
+        f"{sizes.throughput_patients} new patients synced from scratch through both sandboxes "
+        "in-process, no latency; wall clock of the ticks only.",
+        "Calls: the demo week (seed_demo_week) synced from scratch with payments off, so "
+        "every call belongs to an appointment; re-poll = all cursors deleted and the week read "
+        "again; idle = the second of two ticks 5 minutes apart with nothing changed.",
+        f"Latency: simulated time, 100 ms per API call; {sizes.latency_changes} changes at "
+        f"uniformly random moments over {sizes.latency_hours_60s} h (60 s) and "
+        f"{sizes.latency_hours_300s} h (300 s) of polling; measured from the change in the "
+        "Nextech sandbox to the event's note (its last write) in the GoHighLevel sandbox.",
+        f"Workers: real time, both sandboxes over HTTP answering 100 ms late; each worker is "
+        f"a process running practice_poll (lock, credentials, tick) on "
+        f"{sizes.worker_threads} threads for {sizes.worker_seconds} s; capacity = ticks/s x "
+        f"interval; staff make {CHANGES_PER_PRACTICE_HOUR} changes per practice-hour. Workers, "
+        f"sandboxes and PostgreSQL share this machine's {os.cpu_count()} cores (sandboxes used "
+        f"{results.get('sandbox_cpu_share_4_workers')} of a core in the 4-worker run; load "
+        f"average {results.get('machine_load_average_1min')}), so the 4-worker figure is "
+        "bound by the machine, not by the engine.",
+        f"Backfill: {sizes.backfill_patients:,} patients with one upcoming visit each, one "
+        f"location, simulated time, no latency, ticks back to back; minutes scaled x{scale:g} "
+        f"to 10,000 patients. Bound = GoHighLevel calls made / 10 per s. Longest tick "
+        f"{results.get('backfill_longest_tick_s')} s of simulated time; the qcluster kills a "
+        f"task after {results.get('backfill_q_timeout_s')} s.",
+        "NXT-Create: not built yet (null); see bench/scenarios/nxt_create.py.",
+    ]

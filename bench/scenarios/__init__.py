@@ -1,0 +1,1 @@
+"""One module per group of figures; each returns the bench.json keys it measured."""

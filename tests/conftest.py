@@ -7,6 +7,7 @@ between runs with --reuse-db), not once per test.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -27,10 +28,36 @@ def _session_practice(slug: str, name: str) -> Practice:
     return practice_create(practice=Practice(name=name, slug=slug))
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's set-up, but always for the default database.
+
+    pytest-django creates the test database only when a collected test asks for `db`; a
+    run of tests that commit through `django_db_blocker` alone would otherwise write to
+    the development database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=request.config.option.verbose, interactive=False,
+                                 aliases={"default"}, keepdb=keepdb)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=request.config.option.verbose)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _test_database(django_db_setup: None) -> None:
-    """Every test, even one that only commits through django_db_blocker, uses the test
-    database: without this a lone such test would write to the development database."""
+    """Every test runs with the test database set up, whatever fixtures it asks for."""
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate_schemas", verbosity=0, interactive=False)
+        call_command("ops_schedules", verbosity=0)  # alert checks and the retention purge
         once = options["once"]
         webhook_url = None if once else f"http://localhost:{WEB_PORT}/webhooks/ghl/"
         sandboxes = demo_sandboxes_start(nextech_port=0 if once else NEXTECH_PORT,

@@ -74,7 +74,8 @@ def bench_notes(results: dict[str, Any], sizes: Sizes) -> list[str]:
         "bound by the machine, not by the engine.",
         f"Backfill: {sizes.backfill_patients:,} patients with one upcoming visit each, one "
         f"location, simulated time, no latency, ticks back to back; minutes scaled x{scale:g} "
-        f"to 10,000 patients. Bound = GoHighLevel calls made / 10 per s. Longest tick "
+        f"to 10,000 patients. Bound = the least time the calls made can take under 100 per "
+        f"sliding 10 s. Longest tick "
         f"{results.get('backfill_longest_tick_s')} s of simulated time; the qcluster kills a "
         f"task after {results.get('backfill_q_timeout_s')} s.",
         "NXT-Create: not built yet (null); see bench/scenarios/nxt_create.py.",

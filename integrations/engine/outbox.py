@@ -146,6 +146,17 @@ class OutboxSender:
         )
         return {}
 
+    def _contact_created_here(self, op: OutboxOp) -> bool:
+        """The contact is one this engine created, and this is the operation's first try.
+
+        Such a contact has no opportunity to adopt, so the search (one CRM call per new
+        contact) is skipped. A retry searches anyway: a crash may have come after the
+        create and before its id was stored.
+        """
+        return op.attempts == 1 and OutboxOp.objects.filter(
+            patient_id=op.patient_id, kind="contact_upsert", state=OutboxOp.State.DONE,
+            result__created=True).exists()
+
     def opportunity_upsert(self, op: OutboxOp) -> dict[str, Any]:
         contact_id = self._contact_id(op)
         stage = Stage(op.payload["stage"])
@@ -157,7 +168,7 @@ class OutboxSender:
         value = op.payload.get("value")
         monetary = float(Decimal(value)) if value is not None else None
         opportunity_id = patient.opportunity_ids.get(pipeline)
-        if not opportunity_id:
+        if not opportunity_id and not self._contact_created_here(op):
             # One opportunity per contact per pipeline: adopt one that exists.
             found = next(
                 iter(

@@ -27,8 +27,9 @@ from integrations.nextech.resources import NextechParseError
 log = logging.getLogger(__name__)
 
 # Re-read this much before the cursor: covers clock skew between Nextech and us, and
-# changes committed late inside Nextech.
-OVERLAP = timedelta(minutes=5)
+# changes committed late inside Nextech. Kept short: an idle tick re-reads whatever
+# changed in this window, so a longer one costs pages on every quiet tick.
+OVERLAP = timedelta(minutes=2)
 # Bounds one tick's reading; an unfinished scan resumes on the next tick.
 MAX_PAGES_PER_RESOURCE = 40
 
@@ -60,9 +61,8 @@ def _version(record: Any, encoded: dict[str, Any]) -> str:
 
 def _store(
     resource: str, records: Iterable[Any], errors: Iterable[NextechParseError], result: ReadResult
-) -> datetime | None:
-    """Insert a page's new versions (unreadable entries as dead letters); newest stamp."""
-    newest: datetime | None = None
+) -> None:
+    """Insert a page's new versions (unreadable entries as dead letters)."""
     rows = []
     for record in records:
         encoded = record_encode(record)
@@ -75,8 +75,6 @@ def _store(
                 payload=encoded,
             )
         )
-        if record.last_updated and (newest is None or record.last_updated > newest):
-            newest = record.last_updated
     for error in errors:
         # Kept with its reason, visible and replayable; the rest of the page goes on.
         digest = hashlib.sha256(str(error).encode()).hexdigest()[:32]
@@ -101,7 +99,6 @@ def _store(
     result.stored += sum(1 for r in fresh if r.state == InboxItem.State.NEW)
     result.dead += sum(1 for r in fresh if r.state == InboxItem.State.DEAD)
     result.duplicates += len(rows) - len(fresh)
-    return newest
 
 
 def _scan_position(cursor: Cursor, *, since_default: datetime) -> datetime:
@@ -120,7 +117,6 @@ def resource_read(
     cursor, _ = Cursor.objects.get_or_create(resource=resource)
     if not cursor.resume_link:
         cursor.scan_started_at = clock.now()
-        cursor.scan_max_seen = None
     feed = client.changes_poll(
         resource=resource,
         parser=PARSERS[resource],
@@ -130,9 +126,7 @@ def resource_read(
     )
     for page in feed:
         with transaction.atomic():
-            newest = _store(resource, page.items, page.errors, result)
-            if newest and (cursor.scan_max_seen is None or newest > cursor.scan_max_seen):
-                cursor.scan_max_seen = newest
+            _store(resource, page.items, page.errors, result)
             cursor.resume_link = feed.resume_link or ""
             cursor.save()
         crashpoint("read.page_stored")
@@ -140,13 +134,12 @@ def resource_read(
     with transaction.atomic():
         if feed.complete:
             # Everything stamped before the scan began has been read; what changed since
-            # carries a newer stamp and is caught by the next scan.
-            started = cursor.scan_started_at or clock.now()
-            seen = cursor.scan_max_seen
-            cursor.position = min(seen, started) if seen else started
+            # carries a newer stamp and is caught by the next scan (from here less the
+            # overlap). Not the newest stamp read: a quiet practice would then re-read its
+            # last changes on every tick.
+            cursor.position = cursor.scan_started_at or clock.now()
             cursor.resume_link = ""
             cursor.scan_started_at = None
-            cursor.scan_max_seen = None
         cursor.save()
     result.complete[resource] = feed.complete
 
@@ -155,7 +148,7 @@ def backfill_start(*, start: date, end: date, clock: Clock) -> Cursor:
     """Queue a backfill of appointments dated in [start, end]; ticks work through it."""
     cursor, _ = Cursor.objects.update_or_create(resource=BACKFILL, defaults={
         "window_start": start, "window_end": end, "resume_link": "", "position": None,
-        "scan_started_at": clock.now(), "scan_max_seen": None})
+        "scan_started_at": clock.now()})
     return cursor
 
 

@@ -166,6 +166,10 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# How long one tick may decide (a third) and write (the rest) before leaving the remainder
+# to the next tick; well inside Q_TIMEOUT so the queue never kills a tick mid-way.
+AXC_TICK_BUDGET_SECONDS = env_int("AXC_TICK_BUDGET_SECONDS", 180)
+
 # The poll task's body; the sync engine provides it.
 AXC_TICK_FUNCTION = env_str("AXC_TICK_FUNCTION", "integrations.engine.tick.practice_tick")
 

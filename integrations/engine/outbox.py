@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from integrations.categories import Stage
@@ -222,8 +223,14 @@ def _record_failure(op: OutboxOp, *, reason: str, dead: bool, now: datetime) -> 
     op.save(update_fields=["state", "last_error", "next_attempt_at"])
 
 
-def outbox_drain(*, client: GhlClient, clock: Clock, limit: int | None = None) -> DrainResult:
-    """Send what is due. A config error (credentials) propagates: the practice stops."""
+def outbox_drain(*, client: GhlClient, clock: Clock,
+                 budget_seconds: float | None = None) -> DrainResult:
+    """Send what is due, for at most `budget_seconds` (the rest goes next tick, so a tick
+    never outlives the queue's timeout). A config error (credentials) propagates: the
+    practice stops."""
+    if budget_seconds is None:
+        budget_seconds = settings.AXC_TICK_BUDGET_SECONDS * 2 / 3
+    deadline = clock.monotonic() + budget_seconds
     result = DrainResult(calls_before=client.calls)
     sender = OutboxSender(client=client)
     now = clock.now()
@@ -236,7 +243,8 @@ def outbox_drain(*, client: GhlClient, clock: Clock, limit: int | None = None) -
             blocked.add(op.patient_id)
             result.deferred += 1
             continue
-        if limit is not None and result.sent >= limit:
+        if clock.monotonic() >= deadline:
+            result.deferred += 1
             break
         op.attempts += 1
         op.save(update_fields=["attempts"])  # committed before the call: see module doc

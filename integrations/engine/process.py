@@ -5,12 +5,14 @@ marked done commit together or not at all)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from integrations.engine.apply import Event, appointment_apply, patient_apply, payment_apply
@@ -48,6 +50,7 @@ class ProcessResult:
     operations: int = 0
     dead: int = 0
     skipped_blocks: int = 0
+    deferred_patients: int = 0  # left for the next tick by the time budget
     errors: list[str] = field(default_factory=list)
 
 
@@ -244,10 +247,18 @@ def _birthday_newly_set(previous: dict[str, Any], state: dict[str, Any]) -> bool
     )
 
 
-def inbox_process(*, ctx: Context, patient_fetch: Callable[[str], Patient | None]) -> ProcessResult:
-    """Process every new inbox row; a patient Nextech no longer knows is dead-lettered."""
+def inbox_process(*, ctx: Context, patient_fetch: Callable[[str], Patient | None],
+                  budget_seconds: float | None = None) -> ProcessResult:
+    """Process new inbox rows, patient by patient, for at most `budget_seconds` (what is
+    left waits for the next tick); a patient Nextech no longer knows is dead-lettered."""
+    if budget_seconds is None:
+        budget_seconds = settings.AXC_TICK_BUDGET_SECONDS / 3
+    deadline = time.monotonic() + budget_seconds
     result = ProcessResult()
     for patient_id, rows in inbox_group(result).items():
+        if time.monotonic() >= deadline:
+            result.deferred_patients += 1
+            continue
         has_patient_row = any(isinstance(record, Patient) for _, record in rows)
         if not has_patient_row and not KnownPatient.objects.filter(nextech_id=patient_id).exists():
             fetched = patient_fetch(patient_id)

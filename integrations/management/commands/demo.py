@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +37,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true",
                             help="run one poll tick and exit, printing a JSON summary last")
+        parser.add_argument("--sandboxes-only", action="store_true",
+                            help="set up and serve only the sandboxes; run the web server and "
+                                 "the qclusters yourself (the README's production shape)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate_schemas", verbosity=0, interactive=False)
@@ -51,6 +55,10 @@ class Command(BaseCommand):
             users = demo_users_ensure(practice=practice)
             if once:
                 self._once(sandboxes=sandboxes, practice=practice, setup=setup)
+            elif options["sandboxes_only"]:
+                self._urls(sandboxes=sandboxes, practice=practice, users=users)
+                self.stdout.write("Serving the sandboxes only (Ctrl-C stops them).")
+                threading.Event().wait()
             else:
                 self._serve(sandboxes=sandboxes, practice=practice, users=users)
         finally:
@@ -80,15 +88,7 @@ class Command(BaseCommand):
             subprocess.Popen([*manage, "qcluster"], env=env),  # noqa: S603
         ]
         self.stdout.write(self.style.SUCCESS("\nAX Connect demo is running (Ctrl-C stops it)\n"))
-        self.stdout.write(f"  Agency admin:    http://localhost:{WEB_PORT}/admin/   "
-                          f"user {users['agency']}")
-        self.stdout.write(f"  Practice portal: http://{practice.slug}.localhost:{WEB_PORT}/   "
-                          f"user {users['portal']}")
-        self.stdout.write(f"  Practice admin:  http://{practice.slug}.localhost:{WEB_PORT}/admin/")
-        self.stdout.write(f"  Password (both): {users['password']}")
-        self.stdout.write(f"  Nextech sandbox: {sandboxes.nextech_server.url}/_sandbox/state")
-        self.stdout.write(f"  GHL sandbox:     {sandboxes.ghl_server.url}/_sandbox/locations/"
-                          f"{sandboxes.ghl_location_id}/state\n")
+        self._urls(sandboxes=sandboxes, practice=practice, users=users)
         try:
             for child in children:
                 child.wait()
@@ -103,3 +103,14 @@ class Command(BaseCommand):
                     child.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+    def _urls(self, *, sandboxes: DemoSandboxes, practice: Any, users: dict[str, str]) -> None:
+        self.stdout.write(f"  Agency admin:    http://localhost:{WEB_PORT}/admin/   "
+                          f"user {users['agency']}")
+        self.stdout.write(f"  Practice portal: http://{practice.slug}.localhost:{WEB_PORT}/   "
+                          f"user {users['portal']}")
+        self.stdout.write(f"  Practice admin:  http://{practice.slug}.localhost:{WEB_PORT}/admin/")
+        self.stdout.write(f"  Password (both): {users['password']}")
+        self.stdout.write(f"  Nextech sandbox: {sandboxes.nextech_server.url}/_sandbox/state")
+        self.stdout.write(f"  GHL sandbox:     {sandboxes.ghl_server.url}/_sandbox/locations/"
+                          f"{sandboxes.ghl_location_id}/state\n")

@@ -31,6 +31,10 @@ from integrations.tasks import practice_poll
 WEB_PORT, NEXTECH_PORT, GHL_PORT = 8000, 8101, 8102
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Set up and run the demo (see the module docstring)."
 
@@ -83,6 +87,8 @@ class Command(BaseCommand):
         env = {**os.environ, **sandboxes.webhook_keys_env(), "DEBUG": "1",
                "AXC_PORT_SUFFIX": f":{WEB_PORT}"}
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        # A SIGTERM (systemd, `timeout`, a closed terminal) must stop the children too.
+        signal.signal(signal.SIGTERM, _interrupt)
         children = [
             subprocess.Popen([*manage, "runserver", f"0.0.0.0:{WEB_PORT}", "--noreload"], env=env),  # noqa: S603,E501
             subprocess.Popen([*manage, "qcluster"], env=env),  # noqa: S603

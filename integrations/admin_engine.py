@@ -1,4 +1,5 @@
-"""The engine's queues in the practice admin: dead letters with their reason, and a retry."""
+"""The engine's queues in the practice admin: dead letters and failed NXT-Create requests,
+each with its reason and a retry."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from django.http import HttpRequest
 
 from integrations.admin import practice_admin_site
 from integrations.engine.replay import inbox_replay, outbox_retry
-from integrations.models import InboxItem, OutboxOp
+from integrations.models import InboxItem, NxtCreateRequest, OutboxOp
+from integrations.nxt_create.service import nxt_create_retry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,3 +49,24 @@ class OutboxOpAdmin(ReadOnlyAdmin):
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxOp]) -> None:
         count = outbox_retry(op_ids=queryset.values_list("pk", flat=True))
         messages.success(request, f"{count} write(s) queued for the next poll.")
+
+
+@admin.register(NxtCreateRequest, site=practice_admin_site)
+class NxtCreateRequestAdmin(ReadOnlyAdmin):
+    """Patients staff asked for with NXT-Create; a failed one shows what to fix."""
+
+    list_display = ["contact_id", "state", "reason", "nextech_id", "attempts", "tagged_at",
+                    "created_at", "updated_at"]
+    list_filter = ["state"]
+    search_fields = ["contact_id", "nextech_id"]
+    exclude = ["crm_note"]
+    actions = ["retry"]
+
+    @admin.display(description="reason")
+    def reason(self, obj: NxtCreateRequest) -> str:
+        return "; ".join(obj.problems.splitlines()) or obj.last_error
+
+    @admin.action(description="Retry creating the selected failed patients")
+    def retry(self, request: HttpRequest, queryset: QuerySet[NxtCreateRequest]) -> None:
+        count = nxt_create_retry(request_ids=list(queryset.values_list("pk", flat=True)))
+        messages.success(request, f"{count} request(s) will be tried again at the next poll.")

@@ -1,7 +1,7 @@
 """django-q2 task for a recorded GoHighLevel webhook delivery (see tenants/ghl/webhooks.py).
 
-For now it writes the sync log entry staff read ("a tag changed on this contact");
-acting on `NXT-Create` tags is added by the patient-creation work.
+It writes the sync log entry staff read ("a tag changed on this contact") and, when a
+ContactTagUpdate carries `NXT-Create`, runs the patient creation for that contact.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from integrations.models import SyncLog
+from integrations.nxt_create import TAG_CREATE
+from integrations.nxt_create.entry import nxt_create_from_webhook
 from tenants.ghl.connect import ghl_connection_lost
 from tenants.models import WebhookDelivery
 
@@ -40,4 +42,12 @@ def ghl_webhook_process(schema_name: str, delivery_id: int) -> dict[str, Any]:
         delivery.save(update_fields=["processed_at"])
     if delivery.event_type == "AppUninstall":
         ghl_connection_lost(practice=delivery.practice, detail="the app was uninstalled")
-    return {"practice": schema_name, "event": delivery.event_type}
+    result: dict[str, Any] = {"practice": schema_name, "event": delivery.event_type}
+    # The webhook carries the full tag list; the service re-reads the contact, so a stale
+    # or repeated delivery changes nothing.
+    if delivery.event_type == "ContactTagUpdate" and TAG_CREATE in (delivery.tags or []):
+        with schema_context(schema_name):
+            result["nxt_create"] = nxt_create_from_webhook(
+                practice=delivery.practice, contact_id=delivery.contact_id,
+                tagged_at=delivery.received_at)
+    return result

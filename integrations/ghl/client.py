@@ -185,6 +185,7 @@ class GhlClient(GhlHttp):
                                    workflow_id=workflow_id), json={})
 
     def contacts_search(self, *, query: str | None = None,
+                        filters: Sequence[Mapping[str, Any]] = (),
                         page_limit: int = SEARCH_PAGE_LIMIT) -> Iterator[Contact]:
         """All matching contacts, page by page. The index lags writes by seconds:
         never search to confirm an upsert, use its response."""
@@ -193,10 +194,16 @@ class GhlClient(GhlHttp):
                                     "pageLimit": page_limit}
             if query:
                 body["query"] = query
+            if filters:
+                body["filters"] = [dict(f) for f in filters]
             contacts = self._json("POST", CONTACTS_SEARCH, json=body).get("contacts") or []
             yield from (contact_parse(c) for c in contacts)
             if len(contacts) < page_limit:
                 return
+
+    def contacts_with_tag(self, *, tag: str) -> Iterator[Contact]:
+        """Contacts carrying `tag` (advanced search; `eq` on tags means "has this tag")."""
+        return self.contacts_search(filters=[{"field": "tags", "operator": "eq", "value": tag}])
 
     # Workflows, users -------------------------------------------------------
     def workflows_list(self) -> tuple[Workflow, ...]:

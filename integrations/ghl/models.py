@@ -47,6 +47,7 @@ class Contact:
     # field id -> value: reads carry no field keys [ISSUE:#177]; map ids via custom_fields_list.
     custom_fields: Mapping[str, Any] = field(default_factory=dict, hash=False)
     date_added: datetime | None = None
+    postal_code: str | None = None  # Nextech requires one to create a patient
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def contact_parse(raw: Mapping[str, Any]) -> Contact:
         tags=tuple(raw.get("tags") or ()),
         custom_fields=_frozen(values),
         date_added=datetime_parse(raw.get("dateAdded")),
+        postal_code=raw.get("postalCode"),
     )
 
 

@@ -15,6 +15,7 @@ from integrations.models.engine import (
     KnownPayment,
     OutboxOp,
 )
+from integrations.models.nxt_create import NxtCreateRequest, NxtCreateSweep
 from integrations.models.pipelines import StageMapping
 from integrations.models.synclog import SyncLog, SyncState
 
@@ -32,6 +33,8 @@ __all__ = [
     "KnownPatient",
     "KnownPayment",
     "Location",
+    "NxtCreateRequest",
+    "NxtCreateSweep",
     "OutboxOp",
     "PatientAccessLog",
     "StageMapping",

@@ -72,6 +72,23 @@ class EngineSettings(models.Model):
     )
     backfill_days_past = models.PositiveSmallIntegerField(default=90)
     backfill_days_future = models.PositiveSmallIntegerField(default=180)
+    # NXT-Create. Practice+ requires these on every new patient; the CRM has no such
+    # fields, so the practice's defaults are used.
+    nxt_create_referral_source_id = models.CharField(
+        "new patient referral source id (Practice+)", max_length=64, blank=True)
+    nxt_create_general_practitioner_id = models.CharField(
+        "new patient general practitioner id (Practice+)", max_length=64, blank=True)
+    nxt_create_patient_status = models.CharField(
+        "new patient status", max_length=40, blank=True,
+        help_text="Practice+: Active, Not Yet Seen... (required). Nextech Cloud: patient, "
+                  "prospect or patientprospect; blank uses the practice's default.")
+    nxt_create_location_field = models.CharField(
+        "CRM location field", max_length=120, blank=True,
+        help_text="Name of the contact field that says where to create the patient "
+                  "(multi-location practices); its values are mapped on each Location.")
+    nxt_create_reconcile_minutes = models.PositiveSmallIntegerField(
+        default=5, help_text="How often the CRM is searched for NXT-Create tags whose "
+                             "webhook was lost.")
 
     def __str__(self) -> str:
         return "Engine settings"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from integrations.engine.tick import practice_tick
-from integrations.models import InboxItem, OutboxOp
+from integrations.models import EngineSettings, InboxItem, OutboxOp
 
 
 def tick(rig, practice):
@@ -36,6 +36,8 @@ def test_a_booking_creates_the_contact_with_fields_note_and_opportunity(rig, in_
 
 
 def test_polling_again_with_no_change_makes_no_crm_call(rig, in_practice):
+    # The NXT-Create tag search (one CRM call) is not due on the second tick.
+    EngineSettings.objects.update_or_create(pk=1, defaults={"nxt_create_reconcile_minutes": 15})
     rig.book(rig.patient_add(), type_id="5")
     rig.later()
     tick(rig, in_practice)
@@ -123,3 +125,4 @@ def test_a_practice_without_nextech_credentials_needs_attention_and_says_why(in_
     in_practice.refresh_from_db()
     assert in_practice.status == Practice.Status.NEEDS_ATTENTION
     assert "Nextech is not connected" in in_practice.status_reason
+

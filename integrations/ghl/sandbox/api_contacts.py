@@ -26,6 +26,7 @@ def contact_json(contact: SbContact) -> dict[str, Any]:
         "name": " ".join(names) or None, "email": contact.email,
         "emailLowerCase": contact.email.lower() if contact.email else None,
         "phone": contact.phone, "dateOfBirth": contact.date_of_birth, "source": contact.source,
+        "postalCode": contact.other.get("postalCode"),
         "tags": list(contact.tags), "dateAdded": iso(contact.date_added),
         "customFields": [{"id": k, "value": v} for k, v in contact.custom_fields.items()],
     }
@@ -110,16 +111,22 @@ def workflow_remove(call: Call) -> Response:
     return ok({"succeded": True})
 
 
+def _rule_holds(contact: SbContact, rule: dict[str, Any]) -> bool:
+    """`eq` on a list field (tags) means "has this value", as in GoHighLevel's search."""
+    have = getattr(contact, str(rule.get("field")), None)
+    if isinstance(have, list):
+        wanted = rule.get("value")
+        return all(w in have for w in (wanted if isinstance(wanted, list) else [wanted]))
+    return bool(have == rule.get("value"))
+
+
 def _matches(contact: SbContact, query: str | None, filters: list[Any]) -> bool:
     text = " ".join(filter(None, (contact.first_name, contact.last_name, contact.email,
                                   contact.phone))).lower()
     if query and query.lower() not in text:
         return False
-    for rule in filters:
-        if isinstance(rule, dict) and rule.get("operator") == "eq" \
-                and getattr(contact, str(rule.get("field")), None) != rule.get("value"):
-            return False
-    return True
+    return all(_rule_holds(contact, rule) for rule in filters
+               if isinstance(rule, dict) and rule.get("operator") == "eq")
 
 
 def search(call: Call) -> Response:

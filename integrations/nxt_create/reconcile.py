@@ -1,0 +1,72 @@
+"""What the webhooks missed: GoHighLevel never re-sends a lost webhook, and a crash or an
+outage can leave a request half done. Called by every tick."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Q
+
+from integrations.http import ApiError
+from integrations.models import EngineSettings, NxtCreateRequest, NxtCreateSweep, SyncLog
+from integrations.nxt_create import TAG_CREATE
+from integrations.nxt_create.service import Clients, Outcome, nxt_create_process
+from tenants.models import Practice
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReconcileResult:
+    searched: bool = False
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+def nxt_create_reconcile(*, practice: Practice, clients: Clients,
+                         search: bool | None = None) -> ReconcileResult:
+    """Finish unfinished requests, and search the CRM for the tag when that is due.
+
+    The unfinished ones are found locally, so a tick with none makes no CRM call. The
+    search costs one call per 100 tagged contacts and runs at most every
+    `nxt_create_reconcile_minutes` (`search` forces it on or off).
+    """
+    result = ReconcileResult()
+    done: set[str] = set()
+    unfinished = (NxtCreateRequest.objects
+                  .filter(Q(crm_pending=True) | Q(retry_requested=True)
+                          | Q(state=NxtCreateRequest.State.PENDING))
+                  .values_list("contact_id", flat=True))
+    for contact_id in list(unfinished):
+        _process(practice=practice, contact_id=contact_id, clients=clients, result=result)
+        done.add(contact_id)
+    sweep = NxtCreateSweep.current()
+    now = clients.clock.now()
+    interval = timedelta(minutes=EngineSettings.current().nxt_create_reconcile_minutes)
+    if search is None:
+        search = sweep.searched_at is None or now - sweep.searched_at >= interval
+    if not search:
+        return result
+    result.searched = True
+    for contact in clients.ghl.contacts_with_tag(tag=TAG_CREATE):
+        if contact.id not in done:
+            _process(practice=practice, contact_id=contact.id, clients=clients, result=result)
+            done.add(contact.id)
+    sweep.searched_at = now
+    sweep.save(update_fields=["searched_at"])
+    found = sum(n for k, n in result.outcomes.items() if k != Outcome.STALE)
+    if found:
+        SyncLog.objects.create(kind="nxt_create",
+                               message=f"NXT-Create reconciliation: {found} contact(s) handled")
+    return result
+
+
+def _process(*, practice: Practice, contact_id: str, clients: Clients,
+             result: ReconcileResult) -> None:
+    try:
+        outcome = nxt_create_process(practice=practice, contact_id=contact_id, clients=clients)
+    except ApiError as exc:  # one contact's trouble never stops the others
+        log.warning("nxt-create for contact %s failed: %s", contact_id, exc.kind)
+        outcome = Outcome.DEFERRED
+    result.outcomes[outcome.value] = result.outcomes.get(outcome.value, 0) + 1

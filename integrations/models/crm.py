@@ -87,8 +87,10 @@ class EngineSettings(models.Model):
         help_text="Name of the contact field that says where to create the patient "
                   "(multi-location practices); its values are mapped on each Location.")
     nxt_create_reconcile_minutes = models.PositiveSmallIntegerField(
-        default=5, help_text="How often the CRM is searched for NXT-Create tags whose "
-                             "webhook was lost.")
+        # Webhooks bring tags within seconds; this search only catches a lost webhook, and
+        # each one is a CRM call, so it runs every third 5-minute poll, not every poll.
+        default=15, help_text="How often the CRM is searched for NXT-Create tags whose "
+                              "webhook was lost.")
 
     def __str__(self) -> str:
         return "Engine settings"

@@ -17,7 +17,6 @@ class Cursor(models.Model):
     resource = models.CharField(max_length=40, unique=True)
     position = models.DateTimeField(null=True, blank=True)
     scan_started_at = models.DateTimeField(null=True, blank=True)
-    scan_max_seen = models.DateTimeField(null=True, blank=True)
     resume_link = models.TextField(blank=True)
     # A backfill reads appointments dated in a window instead of recent changes.
     window_start = models.DateField(null=True, blank=True)
@@ -65,8 +64,9 @@ class KnownPatient(models.Model):
     nextech_id = models.CharField(max_length=64, unique=True)
     given = models.CharField(max_length=100, blank=True)
     family = models.CharField(max_length=100, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    phone = models.CharField(max_length=32, blank=True)  # E.164 when it parses
+    # Indexed: a new contact's email and phone are checked against every other patient's.
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+    phone = models.CharField(max_length=32, blank=True, db_index=True)  # E.164 when it parses
     birth_date = models.DateField(null=True, blank=True)
     patient_status = models.CharField(max_length=40, blank=True)
     last_updated = models.DateTimeField(null=True, blank=True)

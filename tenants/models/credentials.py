@@ -16,7 +16,7 @@ NEXTECH_PRACTICE_PLUS_BASE_URL = "https://api.pm.nextech.com/api"
 NEXTECH_TOKEN_URL = "https://login.microsoftonline.com/nextech-api.com/oauth2/token"
 
 GHL_API_BASE_URL = "https://services.leadconnectorhq.com"
-GHL_AUTHORIZE_URL = "https://marketplace.gohighlevel.com/oauth/chooselocation"
+GHL_AUTHORIZE_URL = "https://marketplace.gohighlevel.com/v2/oauth/chooselocation"
 GHL_TOKEN_URL = "https://services.leadconnectorhq.com/oauth/token"
 
 

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 # (connect, read) seconds: every request carries a timeout, always.
 DEFAULT_TIMEOUT = (5.0, 30.0)
+# Methods whose repeat can act twice: after a read timeout they are not re-sent blindly.
+_NOT_REPLAYABLE = frozenset({"POST", "PATCH"})
 
 
 class ErrorKind(StrEnum):
@@ -177,6 +179,14 @@ class ApiClientBase:
                     headers=request_headers,
                     timeout=self.timeout,
                 )
+            except requests.ReadTimeout as exc:
+                if method.upper() in _NOT_REPLAYABLE:
+                    # The server had the request and may have acted on it (a note written):
+                    # sending it again could do it twice. The caller retries later, after
+                    # checking whether it landed.
+                    raise ApiError(self.system, ErrorKind.RETRY, None,
+                                   "ReadTimeout: no answer; not sent again") from exc
+                response, kind, detail, payload = None, ErrorKind.RETRY, type(exc).__name__, None
             except (requests.Timeout, requests.ConnectionError) as exc:
                 response, kind, detail, payload = None, ErrorKind.RETRY, type(exc).__name__, None
             else:

@@ -25,8 +25,6 @@ from integrations.http import ApiError, ErrorKind
 from integrations.models import Cursor, EngineSettings, SyncLog, SyncState
 from integrations.nextech.client import NextechClient
 from integrations.nextech.resources import Patient
-from integrations.nxt_create.reconcile import nxt_create_reconcile
-from integrations.nxt_create.service import Clients
 from tenants.models import Practice
 from tenants.services import practice_set_status
 
@@ -122,12 +120,6 @@ def _tick_run(
         )
         processed = inbox_process(ctx=ctx, patient_fetch=_patient_fetcher(nextech))
         drained = outbox_drain(client=ghl, clock=clock)
-        # NXT-Create requests a lost webhook or a crash left behind. Unfinished ones are
-        # found locally (no CRM call when there are none); the CRM is searched for the tag
-        # at most every `nxt_create_reconcile_minutes` (5 by default), so idle ticks between
-        # those searches still make zero GoHighLevel calls.
-        reconciled = nxt_create_reconcile(practice=practice,
-                                          clients=Clients(nextech=nextech, ghl=ghl, clock=clock))
     except ApiError as exc:
         summary["errors"] += 1
         summary.update(_usage_since(before, nextech, ghl),
@@ -157,7 +149,6 @@ def _tick_run(
         operations_sent=drained.sent,
         dead_letters=processed.dead + drained.dead + read.dead,
         changes_stored=read.stored,
-        nxt_create=reconciled.outcomes,
         duplicates_skipped=read.duplicates,
         **_usage_since(before, nextech, ghl),
     )
@@ -192,11 +183,15 @@ def _tick_failed(*, practice: Practice, state: SyncState, error: ApiError, tick_
     SyncLog.objects.create(
         tick_id=tick_id, kind="tick", level=level, message=f"Poll failed: {error}"[:500]
     )
-    if error.kind is ErrorKind.CONFIG:
-        system = "Nextech" if error.system.lower().startswith("nextech") else "GoHighLevel"
+    if error.kind is ErrorKind.CONFIG and error.system.lower().startswith("nextech"):
         practice_set_status(
             practice=practice,
             status=Practice.Status.NEEDS_ATTENTION,
-            reason=f"{system} credentials failed: {error.detail}",
+            reason=f"Nextech credentials failed: {error.detail}",
         )
+    elif error.kind is ErrorKind.CONFIG:
+        from tenants.ghl.connect import ghl_connection_lost  # public-schema glue, loaded on use
+
+        # Only a reconnect fixes it: the reason the admin and the portal look for.
+        ghl_connection_lost(practice=practice, detail=error.detail)
     log.warning("tick failed for %s: %s", practice.schema_name, error.kind)

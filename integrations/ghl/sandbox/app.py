@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import requests
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -64,6 +65,15 @@ class GhlSandbox:
         with self.state.lock:
             self.state.counters[f"{request.method} {route.rule}"] += 1
         fault = self.state.faults.take(request.path)
+        if fault is not None and fault.kind == "timeout" \
+                and request.environ.get("sandbox.timeout") is not None:
+            # In-process there is no socket to time out on. Over HTTP the late answer still
+            # applies the change after the caller stopped waiting: do that, then raise what
+            # requests would.
+            self.state.clock.sleep(fault.delay_seconds)
+            with self.state.lock:
+                self._guarded(route, call)
+            raise requests.ReadTimeout("sandbox: injected timeout")
         if fault is not None:
             faulted = fault_response(fault, self.state.clock.sleep)
             if faulted is not None:

@@ -25,6 +25,8 @@ from integrations.http import ApiError, ErrorKind
 from integrations.models import Cursor, EngineSettings, SyncLog, SyncState
 from integrations.nextech.client import NextechClient
 from integrations.nextech.resources import Patient
+from integrations.nxt_create.reconcile import nxt_create_reconcile
+from integrations.nxt_create.service import Clients
 from tenants.models import Practice
 from tenants.services import practice_set_status
 
@@ -120,6 +122,12 @@ def _tick_run(
         )
         processed = inbox_process(ctx=ctx, patient_fetch=_patient_fetcher(nextech))
         drained = outbox_drain(client=ghl, clock=clock)
+        # NXT-Create requests a lost webhook or a crash left behind. Unfinished ones are
+        # found locally (no CRM call when there are none); the CRM is searched for the tag
+        # at most every `nxt_create_reconcile_minutes` (5 by default), so idle ticks between
+        # those searches still make zero GoHighLevel calls.
+        reconciled = nxt_create_reconcile(practice=practice,
+                                          clients=Clients(nextech=nextech, ghl=ghl, clock=clock))
     except ApiError as exc:
         summary["errors"] += 1
         summary.update(_usage_since(before, nextech, ghl),
@@ -149,6 +157,7 @@ def _tick_run(
         operations_sent=drained.sent,
         dead_letters=processed.dead + drained.dead + read.dead,
         changes_stored=read.stored,
+        nxt_create=reconciled.outcomes,
         duplicates_skipped=read.duplicates,
         **_usage_since(before, nextech, ghl),
     )

@@ -1,0 +1,149 @@
+"""A worker killed (SIGKILL) while a note is in flight: GoHighLevel stores the note after
+the worker is gone, and the next poll, by another process, neither loses nor doubles it.
+
+Real `manage.py sync_now` processes against both sandboxes over HTTP, on committed
+practices (each process has its own database connection), as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from datetime import time as day_time
+from typing import Any
+
+import pytest
+
+from integrations.ghl.sandbox import location_create
+from integrations.ghl.sandbox import make_app as ghl_make_app
+from integrations.nextech.sandbox import actions
+from integrations.nextech.sandbox.app import make_app as nextech_make_app
+from integrations.nextech.sandbox.seed import LOCAL, catalog_seed
+from integrations.nextech.sandbox.state import PracticeConfig
+from integrations.onboarding.setup import practice_crm_setup
+from integrations.sandbox_kit.faults import Fault
+from integrations.sandbox_kit.transport import BackgroundServer
+from tenants.ghl.client import ghl_client_for
+from tenants.models import GhlCredential, NextechCredential, Practice
+from tenants.nextech_link import nextech_client_for
+from tenants.services import practice_create
+from tests.faults.world import crm_view, notes_doubled
+from tests.support.db import database_url
+from tests.support.qcluster import ROOT
+
+GUID = "fa017000-0000-4000-8000-0000000fa017"
+NOTES_ROUTE = "POST /contacts/<contact_id>/notes"
+IN_FLIGHT_SECONDS = 3.0  # how long GoHighLevel takes over the note the worker dies during
+
+
+@pytest.fixture
+def served(signing_keys):
+    nextech, ghl = nextech_make_app(), ghl_make_app(keys=signing_keys, search_delay_seconds=0)
+    emr = nextech.state.practice_register(PracticeConfig(
+        practice_id=GUID, flavor="select", server_version="17.0", client_id="kill-client",
+        username="kill@nextech-api.com", password="kill-pass",
+        resource="https://select.nextech-api.com/api"))
+    catalog_seed(emr)
+    servers = [BackgroundServer(nextech).start(), BackgroundServer(ghl).start()]
+    yield {"nextech": servers[0].url, "ghl": servers[1].url, "ghl_app": ghl, "emr": emr}
+    for server in servers:
+        server.stop()
+
+
+def _practice(served: dict[str, Any], slug: str) -> Practice:
+    Practice.objects.filter(slug=slug).delete()
+    practice = practice_create(practice=Practice(
+        name=f"Killed {slug}", slug=slug, status=Practice.Status.ACTIVE))
+    location = location_create(state=served["ghl_app"].state, name=slug)
+    token = served["ghl_app"].state.token_issue(kind="pit", user_type="Location",
+                                                location_id=location.id, ttl_seconds=None)
+    NextechCredential.objects.create(
+        practice=practice, base_url=f"{served['nextech']}/api",
+        token_url=f"{served['nextech']}/nextech-api.com/oauth2/token",
+        practice_guid=uuid.UUID(GUID), client_id="kill-client",
+        username="kill@nextech-api.com", password="kill-pass")
+    GhlCredential.objects.create(practice=practice, auth_kind=GhlCredential.AuthKind.PRIVATE,
+                                 location_id=location.id, private_token=token,
+                                 api_base_url=served["ghl"])
+    summary = practice_crm_setup(practice=practice, nextech=nextech_client_for(practice=practice),
+                                 ghl=ghl_client_for(practice=practice))
+    assert summary.ok, summary.failures
+    return practice
+
+
+def _sync(slug: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    env.pop("AXC_CRASH_AT", None)
+    return subprocess.Popen([sys.executable, "manage.py", "sync_now", slug], cwd=ROOT, env=env,  # noqa: S603
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(process: subprocess.Popen[str]) -> None:
+    out, err = process.communicate(timeout=180)
+    assert process.returncode == 0, err[-2000:]
+
+
+class _View:
+    """`crm_view` for a practice's location in the served GoHighLevel sandbox."""
+
+    def __init__(self, served: dict[str, Any], practice: Practice) -> None:
+        self.ghl_app = served["ghl_app"]
+        self.location = self.ghl_app.state.locations[
+            GhlCredential.objects.get(practice=practice).location_id]
+
+
+def test_a_worker_killed_with_a_note_in_flight_loses_and_doubles_nothing(
+        served, practices, django_db_blocker):
+    emr, today = served["emr"], datetime.now(LOCAL).date()
+    patients, visits = [], []
+    for n in range(4):
+        patients.append(actions.patient_add(
+            emr, given=f"Killed{n}", family="Worker", email=f"killed{n}@example.com",
+            phones={"mobile": f"(404) 555-04{n:02d}"}, birth_date=datetime(1985, 1, 1 + n).date(),
+            patient_status="Prospect").id)
+        visits.append(actions.appointment_book(
+            emr, patient_id=patients[-1], location_id="1", practitioner_id="101", type_id="5",
+            purpose_ids=[], status="booked",
+            start=datetime.combine(today + timedelta(days=2 + n), day_time(9), LOCAL)).id)
+    with django_db_blocker.unblock():
+        practice = _practice(served, "killedmid")
+        try:
+            _finish(_sync("killedmid"))  # the bookings reach the CRM
+            for visit in visits:  # then every visit is confirmed, then checked in and seen
+                actions.appointment_change(emr, appointment_id=visit, status="fulfilled")
+            view = _View(served, practice)
+            first = next(iter(view.location.contacts))
+            served["ghl_app"].state.faults.add(Fault(
+                kind="slow", remaining=1, path_prefix=f"/contacts/{first}/notes",
+                delay_seconds=IN_FLIGHT_SECONDS))
+            counters = served["ghl_app"].state.counters
+            notes_before = counters[NOTES_ROUTE]
+
+            worker = _sync("killedmid")
+            deadline = time.monotonic() + 120
+            while counters[NOTES_ROUTE] == notes_before and worker.poll() is None:
+                assert time.monotonic() < deadline, "the drain never reached the notes"
+                time.sleep(0.01)
+            worker.send_signal(signal.SIGKILL)  # mid-drain, the first note in flight
+            worker.wait(timeout=30)
+            assert worker.returncode == -signal.SIGKILL
+            time.sleep(IN_FLIGHT_SECONDS + 0.5)  # GoHighLevel finishes storing that note
+            assert served["ghl_app"].state.faults.faults == []
+
+            _finish(_sync("killedmid"))  # the next scheduled poll, another process
+
+            result = crm_view(view)
+            assert len(result) == len(patients)
+            assert notes_doubled(result) == []
+            # A booking note and a visit note each: the one in flight counted once.
+            assert [len(contact["notes"]) for contact in result.values()] == [2] * len(patients)
+            assert all(contact["opportunities"][0][1] == "won" for contact in result.values())
+            practice.refresh_from_db()
+            assert practice.status == Practice.Status.ACTIVE
+        finally:
+            practice.delete(force_drop=True)

@@ -57,6 +57,18 @@ def _why_backfill(r: Results) -> str:
             "answered 429; the time beyond the bound is spent outside GoHighLevel's window")
 
 
+def _why_nxt_create(r: Results) -> str:
+    return (f"the task starts {r.get('nxt_create_webhook_pickup_s')} s after the webhook "
+            "(Q_POLL), then waits on its own 100 ms calls; "
+            f"max {r.get('nxt_create_latency_max_s')} s")
+
+
+def _why_nxt_create_lost(r: Results) -> str:
+    return (f"with the webhook lost only the tick's tag search finds the contact, every "
+            f"{r.get('nxt_create_search_minutes')} min (nxt_create_reconcile_minutes): a tag "
+            "waits for the next search, about half that on average")
+
+
 TARGETS: dict[str, Target] = {
     "ghl_calls_per_idle_tick": Target("0 on an idle tick", 0, at_most=True),
     "ghl_calls_per_repoll": Target("0 on a re-poll", 0, at_most=True),
@@ -72,7 +84,9 @@ TARGETS: dict[str, Target] = {
     "backfill_ratio_to_bound": Target("within 10% of the bound", 1.10, at_most=True,
                                       why=_why_backfill),
     "nxt_create_latency_p95_s": Target("under 60 s", 60, at_most=True, strict=True,
-                                       missing="not built yet"),
+                                       why=_why_nxt_create),
+    "nxt_create_latency_p95_s_lost_webhook": Target("under 60 s", 60, at_most=True,
+                                                    strict=True, why=_why_nxt_create_lost),
 }
 
 # (key, label, unit) in the order the table shows them.
@@ -104,7 +118,12 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("backfill_10k_patients_minutes", "Backfill of 10,000 patients, one location", "min"),
     ("backfill_bound_minutes", "  GoHighLevel's 100 per 10 s bound for those calls", "min"),
     ("backfill_ratio_to_bound", "  backfill time / bound", "x"),
-    ("nxt_create_latency_p95_s", "NXT-Create, tag to patient, p95", "s"),
+    ("nxt_create_latency_p50_s", "NXT-Create, tag to patient, p50 (webhook)", "s"),
+    ("nxt_create_latency_p95_s", "NXT-Create, tag to patient, p95 (webhook)", "s"),
+    ("nxt_create_latency_p50_s_lost_webhook",
+     "NXT-Create, tag to patient, p50 (webhook lost, 60 s polls)", "s"),
+    ("nxt_create_latency_p95_s_lost_webhook",
+     "NXT-Create, tag to patient, p95 (webhook lost, 60 s polls)", "s"),
 )
 
 

@@ -44,8 +44,11 @@ def nxt_create_reconcile(*, practice: Practice, clients: Clients,
     sweep = NxtCreateSweep.current()
     now = clients.clock.now()
     interval = timedelta(minutes=EngineSettings.current().nxt_create_reconcile_minutes)
+    # Ticks start a little early or late; without this slack a tick landing a moment
+    # before the mark would push the search a whole poll interval later.
+    slack = timedelta(minutes=practice.poll_interval_minutes) / 2
     if search is None:
-        search = sweep.searched_at is None or now - sweep.searched_at >= interval
+        search = sweep.searched_at is None or now - sweep.searched_at >= interval - slack
     if not search:
         return result
     result.searched = True

@@ -88,3 +88,11 @@ def test_a_retry_from_the_admin_is_run_by_the_next_tick(rig, in_practice):
     assert "NXT-Created" in contact["tags"] and "NXT-Create-Error" not in contact["tags"]
     assert contact["customFields"]["nxt_patient_id"] == patient.id
     assert NxtCreateRequest.objects.get(pk=request.pk).state == NxtCreateRequest.State.CREATED
+
+
+def test_a_tick_a_moment_early_still_runs_the_due_search(rig, in_practice):
+    _tick(rig, in_practice)
+    rig.later(15 - 1 / 60)  # the tick that should search lands a second early
+    before = rig.ghl.calls
+    _tick(rig, in_practice)
+    assert rig.ghl.calls == before + 1

@@ -92,6 +92,9 @@ class EngineSettings(models.Model):
         default=15, help_text="How often the CRM is searched for NXT-Create tags whose "
                               "webhook was lost.")
 
+    class Meta:
+        verbose_name = verbose_name_plural = "engine settings"
+
     def __str__(self) -> str:
         return "Engine settings"
 

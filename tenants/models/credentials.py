@@ -46,6 +46,9 @@ class NextechCredential(models.Model):
     last_verified_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
 
+    class Meta:
+        verbose_name = verbose_name_plural = "Nextech credentials"
+
     def __str__(self) -> str:
         return f"Nextech credentials for {self.practice}"
 
@@ -71,6 +74,9 @@ class GhlCredential(models.Model):
     token_url = models.URLField(default=GHL_TOKEN_URL)
     connected_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "GoHighLevel credentials"
 
     def __str__(self) -> str:
         return f"GoHighLevel credentials for {self.practice}"

@@ -188,7 +188,7 @@ def test_agency_staff_onboard_a_practice_in_one_sitting(rig, tmp_path):
         assert _text(page, ".field-portal_link .readonly") == f"{rig.slug}.localhost"
 
         # 2. Nextech credentials, tested first with a wrong password, then the right one.
-        page.click("text=Add another Nextech credential")
+        page.click("text=Add another Nextech credentials")
         prefix = "#id_nextech_credential-0-"
         page.fill(prefix + "base_url", f"{rig.nextech_url}/api")
         page.fill(prefix + "token_url", f"{rig.nextech_url}/nextech-api.com/oauth2/token")
@@ -214,7 +214,7 @@ def test_agency_staff_onboard_a_practice_in_one_sitting(rig, tmp_path):
         assert _checklist(page)["nextech_tested"] == "done"
 
         # 3. GoHighLevel: aimed at the sandbox, then connected through its chooser.
-        page.click("text=Add another Ghl credential")
+        page.click("text=Add another GoHighLevel credentials")
         ghl = "#id_ghl_credential-0-"
         page.fill(ghl + "api_base_url", rig.ghl_url)
         page.fill(ghl + "authorize_url", f"{rig.ghl_url}/v2/oauth/chooselocation")

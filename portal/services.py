@@ -24,6 +24,7 @@ from integrations.models import (
     PatientAccessLog,
     SyncLog,
 )
+from integrations.nxt_create.service import nxt_create_retry
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ def dead_letter_retry(*, source: str, pk: int) -> int:
         return inbox_replay(item_ids=[pk])
     if source == "outbox":
         return outbox_retry(op_ids=[pk])
+    if source == "nxt_create":
+        return nxt_create_retry(request_ids=[pk])
     raise ValueError(f"unknown dead-letter source {source!r}")
 
 

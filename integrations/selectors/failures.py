@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from integrations.models import InboxItem, KnownPatient, OutboxOp
+from integrations.models import InboxItem, KnownPatient, NxtCreateRequest, OutboxOp
 
 WHAT_FAILED = {
     "contact_upsert": "Updating the contact in Aesthetix CRM",
@@ -79,5 +79,14 @@ def dead_letters_list() -> list[DeadLetter]:
                    # An unreadable record carries nothing to decide again (inbox_replay).
                    retryable=bool(item.payload))
         for item in items
+    )
+    letters.extend(
+        DeadLetter("nxt_create", request.pk, request.failed_at or request.updated_at,
+                   "Creating the patient in Nextech (NXT-Create)",
+                   f"CRM contact {request.contact_id}", "",
+                   "Fix the contact in Aesthetix CRM, then retry: "
+                   + "; ".join(request.problems.splitlines()),
+                   request.problems or request.last_error, retryable=True)
+        for request in NxtCreateRequest.objects.filter(state=NxtCreateRequest.State.FAILED)
     )
     return sorted(letters, key=lambda letter: letter.at, reverse=True)

@@ -199,7 +199,7 @@ def week(rig: FaultRig) -> dict[str, str]:
 
 def week_changes(rig: FaultRig) -> None:
     """The later half of the week: statuses change after the first poll saw the bookings."""
-    booked = {}
+    booked: dict[str | None, list[str]] = {}
     for row in sorted(rig.emr.appointments.values(), key=lambda r: r.seq):
         booked.setdefault(row.patient_id, []).append(row.id)
     for n, (_, visits, _) in enumerate(WEEK):

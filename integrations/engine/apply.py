@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from django.db.models import Model
 
 from integrations.engine.facts import AppointmentFact, PaymentFact
 from integrations.engine.facts_load import appointment_fact, payment_fact
@@ -25,6 +28,17 @@ class Event:
 
 def _is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
     return stored is None or incoming is None or incoming >= stored
+
+
+def _store_if_newer(model: type[Model], *, nextech_id: str, values: dict[str, Any]) -> None:
+    """Insert the record, or update it unless what is stored is newer: one read, one write
+    (update_or_create would add a locking read and a savepoint per record)."""
+    stored = model._default_manager.filter(nextech_id=nextech_id).values_list(
+        "pk", "last_updated").first()
+    if stored is None:
+        model._default_manager.create(nextech_id=nextech_id, **values)
+    elif _is_newer(values["last_updated"], stored[1]):
+        model._default_manager.filter(pk=stored[0]).update(**values)
 
 
 def appointment_apply(record: Appointment, *, time_zone: str) -> Event:
@@ -50,10 +64,8 @@ def appointment_apply(record: Appointment, *, time_zone: str) -> Event:
             nextech_id=type_ref.id, defaults={"name": type_ref.display or f"Type {type_ref.id}"}
         )
         values["type_name"] = values["type_name"] or known_type.name
-    stored = KnownAppointment.objects.filter(nextech_id=record.id).first()
     as_event = KnownAppointment(nextech_id=record.id, **values)
-    if stored is None or _is_newer(record.last_updated, stored.last_updated):
-        KnownAppointment.objects.update_or_create(nextech_id=record.id, defaults=values)
+    _store_if_newer(KnownAppointment, nextech_id=record.id, values=values)
     return Event(appointment=appointment_fact(as_event, time_zone=time_zone))
 
 
@@ -74,9 +86,7 @@ def patient_apply(record: Patient, *, region: str, fetched_at: datetime) -> list
         "last_updated": record.last_updated,
         "fetched_at": fetched_at,
     }
-    stored = KnownPatient.objects.filter(nextech_id=record.id).first()
-    if stored is None or _is_newer(record.last_updated, stored.last_updated):
-        KnownPatient.objects.update_or_create(nextech_id=record.id, defaults=values)
+    _store_if_newer(KnownPatient, nextech_id=record.id, values=values)
     return problems
 
 
@@ -88,8 +98,6 @@ def payment_apply(record: PaymentReconciliation) -> Event:
         "payment_date": record.payment_date,
         "last_updated": record.last_updated,
     }
-    stored = KnownPayment.objects.filter(nextech_id=record.id).first()
     as_event = KnownPayment(nextech_id=record.id, **values)
-    if stored is None or _is_newer(record.last_updated, stored.last_updated):
-        KnownPayment.objects.update_or_create(nextech_id=record.id, defaults=values)
+    _store_if_newer(KnownPayment, nextech_id=record.id, values=values)
     return Event(payment=payment_fact(as_event))

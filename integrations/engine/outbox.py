@@ -59,9 +59,15 @@ class OutboxSender:
         self.client = client
         self.field_ids = dict(CrmField.objects.values_list("key", "ghl_field_id"))
         self.stages = {m.canonical_stage: m for m in StageMapping.objects.all()}
+        self._patients: dict[str, KnownPatient] = {}
 
     def _patient(self, op: OutboxOp) -> KnownPatient:
-        return KnownPatient.objects.get(nextech_id=op.patient_id)
+        # One read per patient per drain; the handlers below keep the cached row current.
+        patient = self._patients.get(op.patient_id)
+        if patient is None:
+            patient = KnownPatient.objects.get(nextech_id=op.patient_id)
+            self._patients[op.patient_id] = patient
+        return patient
 
     def _contact_id(self, op: OutboxOp) -> str:
         contact_id = self._patient(op).contact_id
@@ -120,6 +126,7 @@ class OutboxSender:
                 f"{linked.nextech_id}; link the CRM contact by hand"
             )
         KnownPatient.objects.filter(nextech_id=op.patient_id).update(contact_id=result.contact.id)
+        patient.contact_id = result.contact.id
         return {"contact_id": result.contact.id, "created": result.created}
 
     def note_add(self, op: OutboxOp) -> dict[str, Any]:

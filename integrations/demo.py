@@ -93,18 +93,28 @@ def demo_practice_reset(*, sandboxes: DemoSandboxes) -> Practice:
         # On for the demo to show lifetime value; the admin warns surgical practices.
         payments_enabled=True,
     ))
-    NextechCredential.objects.create(
-        practice=practice, base_url=f"{sandboxes.nextech_server.url}/api",
-        token_url=f"{sandboxes.nextech_server.url}/nextech-api.com/oauth2/token",
-        practice_guid=uuid.UUID(DEMO_PRACTICE_GUID), client_id=DEMO_CLIENT_ID,
-        username=DEMO_USERNAME, password=DEMO_PASSWORD)
-    GhlCredential.objects.create(
-        practice=practice, auth_kind=GhlCredential.AuthKind.PRIVATE,
-        location_id=sandboxes.ghl_location_id, private_token=sandboxes.ghl_private_token,
-        api_base_url=sandboxes.ghl_server.url,
-        authorize_url=f"{sandboxes.ghl_server.url}/v2/oauth/chooselocation",
-        token_url=f"{sandboxes.ghl_server.url}/oauth/token")
+    practice_sandboxes_connect(
+        practice=practice, nextech_url=sandboxes.nextech_server.url,
+        practice_guid=DEMO_PRACTICE_GUID, client_id=DEMO_CLIENT_ID, username=DEMO_USERNAME,
+        password=DEMO_PASSWORD, ghl_url=sandboxes.ghl_server.url,
+        location_id=sandboxes.ghl_location_id, private_token=sandboxes.ghl_private_token)
     return practice
+
+
+def practice_sandboxes_connect(*, practice: Practice, nextech_url: str, practice_guid: str,
+                               client_id: str, username: str, password: str, ghl_url: str,
+                               location_id: str, private_token: str) -> None:
+    """Store a practice's credentials for sandboxes served at these URLs (Nextech Cloud user
+    sign-in, a GoHighLevel private integration token)."""
+    NextechCredential.objects.create(
+        practice=practice, base_url=f"{nextech_url}/api",
+        token_url=f"{nextech_url}/nextech-api.com/oauth2/token",
+        practice_guid=uuid.UUID(practice_guid), client_id=client_id, username=username,
+        password=password)
+    GhlCredential.objects.create(
+        practice=practice, auth_kind=GhlCredential.AuthKind.PRIVATE, location_id=location_id,
+        private_token=private_token, api_base_url=ghl_url,
+        authorize_url=f"{ghl_url}/v2/oauth/chooselocation", token_url=f"{ghl_url}/oauth/token")
 
 
 def demo_practice_setup(*, practice: Practice) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,21 +18,18 @@ import pytest
 from django_tenants.utils import schema_context
 
 from integrations.engine.crashpoints import CRASH_EXIT_CODE
-from integrations.ghl.sandbox import location_create
 from integrations.ghl.sandbox import make_app as ghl_make_app
 from integrations.models import InboxItem, OutboxOp
 from integrations.nextech.sandbox import actions
 from integrations.nextech.sandbox.app import make_app as nextech_make_app
 from integrations.nextech.sandbox.seed import LOCAL, catalog_seed
 from integrations.nextech.sandbox.state import PracticeConfig
-from integrations.onboarding.setup import practice_crm_setup
 from integrations.sandbox_kit.transport import BackgroundServer
-from tenants.ghl.client import ghl_client_for
-from tenants.models import GhlCredential, NextechCredential, Practice
-from tenants.nextech_link import nextech_client_for
+from tenants.models import GhlCredential, Practice
 from tenants.services import practice_create
 from tests.support.db import database_url
 from tests.support.qcluster import ROOT
+from tests.support.served import crm_view, practice_served_connect
 
 GUID = "c4a5b000-0000-4000-8000-0000000c4a5b"
 
@@ -73,20 +69,9 @@ def _practice(served: dict[str, Any], slug: str) -> Practice:
     Practice.objects.filter(slug=slug).delete()
     practice = practice_create(practice=Practice(
         name=f"Crash {slug}", slug=slug, status=Practice.Status.ACTIVE, payments_enabled=True))
-    location = location_create(state=served["ghl_app"].state, name=slug)
-    token = served["ghl_app"].state.token_issue(kind="pit", user_type="Location",
-                                                location_id=location.id, ttl_seconds=None)
-    NextechCredential.objects.create(
-        practice=practice, base_url=f"{served['nextech']}/api",
-        token_url=f"{served['nextech']}/nextech-api.com/oauth2/token",
-        practice_guid=uuid.UUID(GUID), client_id="crash-client",
-        username="crash@nextech-api.com", password="crash-pass")
-    GhlCredential.objects.create(practice=practice, auth_kind=GhlCredential.AuthKind.PRIVATE,
-                                 location_id=location.id, private_token=token,
-                                 api_base_url=served["ghl"])
-    summary = practice_crm_setup(practice=practice, nextech=nextech_client_for(practice=practice),
-                                 ghl=ghl_client_for(practice=practice))
-    assert summary.ok, summary.failures
+    practice_served_connect(practice=practice, nextech_url=served["nextech"],
+                            ghl=served["ghl_app"], ghl_url=served["ghl"], practice_guid=GUID,
+                            login="crash")
     return practice
 
 
@@ -100,24 +85,8 @@ def _sync(slug: str, crash_at: str | None = None) -> subprocess.CompletedProcess
 
 
 def _crm(served: dict[str, Any], practice: Practice) -> dict[str, Any]:
-    """The CRM location, by Nextech patient id, in a form two runs can be compared in."""
     location_id = GhlCredential.objects.get(practice=practice).location_id
-    location = served["ghl_app"].state.locations[location_id]
-    keys = {fid: f["fieldKey"] for fid, f in location.custom_fields.items()}
-    stages = {s["id"]: s["name"] for p in location.pipelines for s in p["stages"]}
-    state = {}
-    for contact in location.contacts.values():
-        fields = {keys[k].removeprefix("contact."): v for k, v in contact.custom_fields.items()}
-        patient = fields.get("nxt_patient_id")
-        state[patient] = {
-            "fields": fields,
-            "notes": sorted(n["body"] for n in location.notes if n["contactId"] == contact.id),
-            "opportunities": sorted(
-                (stages[o["pipelineStageId"]], o["status"], o.get("monetaryValue"))
-                for o in location.opportunities.values() if o["contactId"] == contact.id),
-            "tags": sorted(contact.tags),
-        }
-    return state
+    return crm_view(served["ghl_app"], location_id)
 
 
 @pytest.fixture(scope="module")

@@ -12,29 +12,25 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from datetime import datetime, timedelta
 from datetime import time as day_time
 from typing import Any
 
 import pytest
 
-from integrations.ghl.sandbox import location_create
 from integrations.ghl.sandbox import make_app as ghl_make_app
 from integrations.nextech.sandbox import actions
 from integrations.nextech.sandbox.app import make_app as nextech_make_app
 from integrations.nextech.sandbox.seed import LOCAL, catalog_seed
 from integrations.nextech.sandbox.state import PracticeConfig
-from integrations.onboarding.setup import practice_crm_setup
 from integrations.sandbox_kit.faults import Fault
 from integrations.sandbox_kit.transport import BackgroundServer
-from tenants.ghl.client import ghl_client_for
-from tenants.models import GhlCredential, NextechCredential, Practice
-from tenants.nextech_link import nextech_client_for
+from tenants.models import GhlCredential, Practice
 from tenants.services import practice_create
-from tests.faults.world import crm_view, notes_doubled
+from tests.faults.world import notes_doubled
 from tests.support.db import database_url
 from tests.support.qcluster import ROOT
+from tests.support.served import crm_view, practice_served_connect
 
 GUID = "fa017000-0000-4000-8000-0000000fa017"
 NOTES_ROUTE = "POST /contacts/<contact_id>/notes"
@@ -59,20 +55,9 @@ def _practice(served: dict[str, Any], slug: str) -> Practice:
     Practice.objects.filter(slug=slug).delete()
     practice = practice_create(practice=Practice(
         name=f"Killed {slug}", slug=slug, status=Practice.Status.ACTIVE))
-    location = location_create(state=served["ghl_app"].state, name=slug)
-    token = served["ghl_app"].state.token_issue(kind="pit", user_type="Location",
-                                                location_id=location.id, ttl_seconds=None)
-    NextechCredential.objects.create(
-        practice=practice, base_url=f"{served['nextech']}/api",
-        token_url=f"{served['nextech']}/nextech-api.com/oauth2/token",
-        practice_guid=uuid.UUID(GUID), client_id="kill-client",
-        username="kill@nextech-api.com", password="kill-pass")
-    GhlCredential.objects.create(practice=practice, auth_kind=GhlCredential.AuthKind.PRIVATE,
-                                 location_id=location.id, private_token=token,
-                                 api_base_url=served["ghl"])
-    summary = practice_crm_setup(practice=practice, nextech=nextech_client_for(practice=practice),
-                                 ghl=ghl_client_for(practice=practice))
-    assert summary.ok, summary.failures
+    practice_served_connect(practice=practice, nextech_url=served["nextech"],
+                            ghl=served["ghl_app"], ghl_url=served["ghl"], practice_guid=GUID,
+                            login="kill")
     return practice
 
 
@@ -86,15 +71,6 @@ def _sync(slug: str) -> subprocess.Popen[str]:
 def _finish(process: subprocess.Popen[str]) -> None:
     out, err = process.communicate(timeout=180)
     assert process.returncode == 0, err[-2000:]
-
-
-class _View:
-    """`crm_view` for a practice's location in the served GoHighLevel sandbox."""
-
-    def __init__(self, served: dict[str, Any], practice: Practice) -> None:
-        self.ghl_app = served["ghl_app"]
-        self.location = self.ghl_app.state.locations[
-            GhlCredential.objects.get(practice=practice).location_id]
 
 
 def test_a_worker_killed_with_a_note_in_flight_loses_and_doubles_nothing(
@@ -116,8 +92,8 @@ def test_a_worker_killed_with_a_note_in_flight_loses_and_doubles_nothing(
             _finish(_sync("killedmid"))  # the bookings reach the CRM
             for visit in visits:  # then every visit is confirmed, then checked in and seen
                 actions.appointment_change(emr, appointment_id=visit, status="fulfilled")
-            view = _View(served, practice)
-            first = next(iter(view.location.contacts))
+            location_id = GhlCredential.objects.get(practice=practice).location_id
+            first = next(iter(served["ghl_app"].state.locations[location_id].contacts))
             served["ghl_app"].state.faults.add(Fault(
                 kind="slow", remaining=1, path_prefix=f"/contacts/{first}/notes",
                 delay_seconds=IN_FLIGHT_SECONDS))
@@ -137,7 +113,7 @@ def test_a_worker_killed_with_a_note_in_flight_loses_and_doubles_nothing(
 
             _finish(_sync("killedmid"))  # the next scheduled poll, another process
 
-            result = crm_view(view)
+            result = crm_view(served["ghl_app"], location_id)
             assert len(result) == len(patients)
             assert notes_doubled(result) == []
             # A booking note and a visit note each: the one in flight counted once.

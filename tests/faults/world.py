@@ -27,6 +27,7 @@ from tenants.ghl.client import ghl_client_for
 from tenants.models import GhlCredential, NextechCredential, Practice
 from tenants.nextech_link import nextech_client_for
 from tests.support.rig import GHL_BASE, NEXTECH_BASE, PRACTICE_GUID, EngineRig
+from tests.support.served import crm_view as served_crm_view
 
 TICK_MINUTES = 5
 
@@ -119,30 +120,8 @@ class FaultRig(EngineRig):
 
 
 def crm_view(rig: EngineRig) -> dict[str, Any]:
-    """The CRM location by Nextech patient id: fields, notes, opportunities, tags.
-
-    Contacts without a patient id and duplicates of one patient are kept visible (under
-    their own keys) so that a comparison fails on them instead of hiding them.
-    """
-    location = rig.ghl_app.state.locations[rig.location.id]
-    keys = {fid: f["fieldKey"] for fid, f in location.custom_fields.items()}
-    stages = {s["id"]: s["name"] for p in location.pipelines for s in p["stages"]}
-    view: dict[str, Any] = {}
-    for contact in location.contacts.values():
-        fields = {keys[k].removeprefix("contact."): v for k, v in contact.custom_fields.items()}
-        key = fields.get("nxt_patient_id") or f"no patient id: {contact.id}"
-        while key in view:
-            key += " (duplicate contact)"
-        view[key] = {
-            "name": (contact.first_name, contact.last_name),
-            "fields": fields,
-            "notes": sorted(n["body"] for n in location.notes if n["contactId"] == contact.id),
-            "opportunities": sorted(
-                (stages[o["pipelineStageId"]], o["status"], o.get("monetaryValue"))
-                for o in location.opportunities.values() if o["contactId"] == contact.id),
-            "tags": sorted(contact.tags),
-        }
-    return view
+    """The rig's CRM location by NXT Patient ID (see tests.support.served.crm_view)."""
+    return served_crm_view(rig.ghl_app, rig.location.id)
 
 
 def notes_doubled(view: dict[str, Any]) -> list[str]:

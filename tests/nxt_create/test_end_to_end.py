@@ -7,7 +7,6 @@ connections."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +16,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from integrations.ghl.sandbox import location_create
 from integrations.ghl.sandbox import make_app as ghl_make_app
 from integrations.ghl.sandbox.signing import SigningKeys
 from integrations.ghl.sandbox.state import contact_upsert
@@ -26,13 +24,11 @@ from integrations.nextech.sandbox.app import make_app as nextech_make_app
 from integrations.nextech.sandbox.seed import catalog_seed
 from integrations.nextech.sandbox.state import PracticeConfig
 from integrations.nxt_create.entry import nxt_create_from_webhook
-from integrations.onboarding.setup import practice_crm_setup
 from integrations.sandbox_kit.transport import BackgroundServer
-from tenants.ghl.client import ghl_client_for
-from tenants.models import GhlCredential, NextechCredential, WebhookDelivery
-from tenants.nextech_link import nextech_client_for
+from tenants.models import WebhookDelivery
 from tenants.services import public_tenant_ensure
 from tests.support.qcluster import running_qcluster, wait_until
+from tests.support.served import practice_served_connect
 from tests.tenants.ghl_fixtures import committed_practice, run_at_once
 
 GUID = "e2e0c4a5-0000-4000-8000-00000000e2e0"
@@ -55,22 +51,10 @@ def served(django_db_setup, django_db_blocker, settings) -> Iterator[dict[str, A
           committed_practice("E2E Aesthetics") as practice):
         public_tenant_ensure()  # `localhost` is the public host that receives webhooks
         ghl.state.webhook_url = web.url.replace("127.0.0.1", "localhost") + "/webhooks/ghl/"
-        location = location_create(state=ghl.state, name="E2E Aesthetics")
-        token = ghl.state.token_issue(kind="pit", user_type="Location", location_id=location.id,
-                                      ttl_seconds=None)
-        NextechCredential.objects.create(
-            practice=practice, base_url=f"{emr_server.url}/api",
-            token_url=f"{emr_server.url}/nextech-api.com/oauth2/token",
-            practice_guid=uuid.UUID(GUID), client_id="e2e-client",
-            username="e2e@nextech-api.com", password="e2e-pass")
-        GhlCredential.objects.create(practice=practice, auth_kind=GhlCredential.AuthKind.PRIVATE,
-                                     location_id=location.id, private_token=token,
-                                     api_base_url=crm_server.url)
-        summary = practice_crm_setup(practice=practice,
-                                     nextech=nextech_client_for(practice=practice),
-                                     ghl=ghl_client_for(practice=practice))
-        assert summary.ok, summary.failures
-        yield {"emr": emr, "ghl": ghl, "crm": crm_server.url, "location": location.id,
+        location_id = practice_served_connect(
+            practice=practice, nextech_url=emr_server.url, ghl=ghl, ghl_url=crm_server.url,
+            practice_guid=GUID, login="e2e")
+        yield {"emr": emr, "ghl": ghl, "crm": crm_server.url, "location": location_id,
                "practice": practice}
 
 

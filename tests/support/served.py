@@ -1,0 +1,58 @@
+"""A committed practice wired to sandboxes served over HTTP, and the CRM as tests compare it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.demo import practice_sandboxes_connect
+from integrations.ghl.sandbox import GhlSandbox, location_create
+from integrations.onboarding.setup import practice_crm_setup
+from tenants.ghl.client import ghl_client_for
+from tenants.models import Practice
+from tenants.nextech_link import nextech_client_for
+
+
+def practice_served_connect(*, practice: Practice, nextech_url: str, ghl: GhlSandbox,
+                            ghl_url: str, practice_guid: str, login: str) -> str:
+    """A new CRM location for the practice, its credentials (`login` names the Nextech user
+    registered in the sandbox as `<login>-client`, `<login>@nextech-api.com`,
+    `<login>-pass`) and the onboarding set-up; returns the location id."""
+    location = location_create(state=ghl.state, name=practice.name)
+    token = ghl.state.token_issue(kind="pit", user_type="Location", location_id=location.id,
+                                  ttl_seconds=None)
+    practice_sandboxes_connect(
+        practice=practice, nextech_url=nextech_url, practice_guid=practice_guid,
+        client_id=f"{login}-client", username=f"{login}@nextech-api.com",
+        password=f"{login}-pass", ghl_url=ghl_url, location_id=location.id,
+        private_token=token)
+    summary = practice_crm_setup(practice=practice, nextech=nextech_client_for(practice=practice),
+                                 ghl=ghl_client_for(practice=practice))
+    assert summary.ok, summary.failures
+    return location.id
+
+
+def crm_view(ghl: GhlSandbox, location_id: str) -> dict[str, Any]:
+    """Every contact of a CRM location by NXT Patient ID: fields, notes, opportunities, tags.
+
+    Contacts without a patient id, or a second contact for one patient, get keys of their
+    own, so a comparison fails on them instead of hiding them.
+    """
+    location = ghl.state.locations[location_id]
+    keys = {fid: f["fieldKey"] for fid, f in location.custom_fields.items()}
+    stages = {s["id"]: s["name"] for p in location.pipelines for s in p["stages"]}
+    view: dict[str, Any] = {}
+    for contact in location.contacts.values():
+        fields = {keys[k].removeprefix("contact."): v for k, v in contact.custom_fields.items()}
+        key = fields.get("nxt_patient_id") or f"no patient id: {contact.id}"
+        while key in view:
+            key += " (duplicate contact)"
+        view[key] = {
+            "name": (contact.first_name, contact.last_name),
+            "fields": fields,
+            "notes": sorted(n["body"] for n in location.notes if n["contactId"] == contact.id),
+            "opportunities": sorted(
+                (stages[o["pipelineStageId"]], o["status"], o.get("monetaryValue"))
+                for o in location.opportunities.values() if o["contactId"] == contact.id),
+            "tags": sorted(contact.tags),
+        }
+    return view

@@ -22,7 +22,7 @@ from tenants.models import OpsMetric, Practice
 
 # name -> (help, the name of the one extra label, or "" for none)
 COUNTERS: Mapping[str, tuple[str, str]] = {
-    "axc_ticks": ("Poll ticks by outcome (ok, failed, skipped_locked)", "outcome"),
+    "axc_ticks": ("Poll ticks by outcome (ok, failed, skipped_locked, skipped_busy)", "outcome"),
     "axc_events": ("Nextech events processed into CRM decisions", ""),
     "axc_api_calls": ("Requests sent to an external API, retries and token calls included",
                       "system"),

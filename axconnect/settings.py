@@ -145,9 +145,10 @@ Q_CLUSTER: dict[str, object] = {
     # Every qcluster on every machine must share this name, the broker and SECRET_KEY
     # (tasks are signed with it).
     "name": "axconnect",
-    # Worker processes per qcluster; each runs one tick at a time.
+    # Worker processes per qcluster; each runs AXC_TICK_THREADS ticks at a time.
     "workers": env_int("Q_WORKERS", 2),
-    # A tick running longer is killed; the next slot resumes from the cursors.
+    # The poll task hands its tick to the worker's tick pool and returns; it may wait
+    # half of this for a free thread. Other tasks running longer are killed.
     "timeout": env_int("Q_TIMEOUT", 240),
     "retry": env_int("Q_RETRY", 300),
     "max_attempts": 1,
@@ -169,6 +170,11 @@ else:
 # How long one tick may decide (a third) and write (the rest) before leaving the remainder
 # to the next tick; well inside Q_TIMEOUT so the queue never kills a tick mid-way.
 AXC_TICK_BUDGET_SECONDS = env_int("AXC_TICK_BUDGET_SECONDS", 180)
+
+# Ticks one worker process runs at once (integrations.tick_pool): a tick mostly waits on
+# the two APIs, so threads multiply what a worker keeps on schedule. Each holds a
+# database connection while it runs: budget Q_WORKERS x this per qcluster.
+AXC_TICK_THREADS = env_int("AXC_TICK_THREADS", 16)
 
 # The poll task's body; the sync engine provides it.
 AXC_TICK_FUNCTION = env_str("AXC_TICK_FUNCTION", "integrations.engine.tick.practice_tick")

@@ -68,9 +68,10 @@ def bench_notes(results: dict[str, Any], sizes: Sizes) -> list[str]:
         f"{sizes.latency_hours_300s} h (300 s) of polling; measured from the change in the "
         "Nextech sandbox to the event's note (its last write) in the GoHighLevel sandbox.",
         f"Workers: real time, both sandboxes over HTTP answering 100 ms late; each worker is "
-        f"a process running practice_poll (lock, credentials, tick) on "
-        f"{sizes.worker_threads} threads for {sizes.worker_seconds} s; capacity = ticks/s x "
-        f"interval; staff make {CHANGES_PER_PRACTICE_HOUR} changes per practice-hour. Workers, "
+        f"a process polling through the product's tick pool (practice_poll: lock, "
+        f"credentials, tick) with {sizes.worker_threads} threads for {sizes.worker_seconds} s; "
+        f"capacity = ticks/s x interval; staff make {CHANGES_PER_PRACTICE_HOUR} changes per "
+        "practice-hour. Workers, "
         f"sandboxes and PostgreSQL share this machine's {os.cpu_count()} cores (sandboxes used "
         f"{results.get('sandbox_cpu_share_4_workers')} of a core in the 4-worker run; load "
         f"average {results.get('machine_load_average_1min')}), so the 4-worker figure is "

@@ -15,10 +15,31 @@ from axconnect.logging import log_context
 from axconnect.metrics import counter_add
 from integrations.locking import practice_tick_lock
 from integrations.models import SyncLog, SyncState
+from integrations.tick_pool import process_tick_pool
 from tenants.models import Practice
 from tenants.schedule import practice_is_polled
 
 log = logging.getLogger(__name__)
+
+
+def practice_poll_start(schema_name: str) -> dict[str, Any]:
+    """The scheduled task: the practice's tick on this worker's tick pool (see
+    integrations.tick_pool), so one worker process runs many practices' ticks at once.
+
+    Waits for a free thread at most half the queue's task timeout, so that waiting never
+    gets the worker killed; a poll that found no free thread by then is skipped and said
+    so (log and metric): the next slot polls the practice, from where its cursors stand.
+    """
+    if settings.Q_CLUSTER.get("sync"):
+        return practice_poll(schema_name)  # tasks run inline: nothing to overlap with
+    pool = process_tick_pool(threads=settings.AXC_TICK_THREADS, tick=practice_poll)
+    wait_seconds = int(settings.Q_CLUSTER["timeout"]) / 2  # type: ignore[call-overload]
+    if pool.submit(schema_name, wait_seconds=wait_seconds) is None:
+        log.warning("poll skipped, every tick thread busy for %.0f s: %s",
+                    wait_seconds, schema_name)
+        counter_add(name="axc_ticks", practice=schema_name, amount=1, label="skipped_busy")
+        return {"practice": schema_name, "skipped": "every tick thread busy"}
+    return {"practice": schema_name, "started": f"on a pool of {pool.threads} threads"}
 
 
 def practice_poll(schema_name: str) -> dict[str, Any]:

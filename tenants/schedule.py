@@ -15,7 +15,7 @@ from django_q.models import Schedule
 
 from tenants.models import Practice
 
-POLL_TASK = "integrations.tasks.practice_poll"
+POLL_TASK = "integrations.tasks.practice_poll_start"
 POLLED_STATUSES = frozenset({Practice.Status.ACTIVE, Practice.Status.NEEDS_ATTENTION})
 
 

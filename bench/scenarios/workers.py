@@ -1,13 +1,14 @@
 """How many practices a worker keeps on schedule, with 100 ms per API call, real time.
 
-The model: a worker process runs the qcluster's own task (`practice_poll`: lock, schema,
-credentials, tick) on `threads` threads, back to back, against both sandboxes served
-over HTTP that answer every API call 100 ms late. A worker keeps N practices on
-schedule at interval I when it completes N ticks within I, so the figure is
+The model: a worker process polls its practices the way a qcluster worker does, through
+the product's tick pool (`integrations.tick_pool`, `threads` threads each running the
+poll task's body `practice_poll`: lock, schema, credentials, tick), back to back, against
+both sandboxes served over HTTP that answer every API call 100 ms late. A worker keeps N
+practices on schedule at interval I when it completes N ticks within I, so the figure is
 ticks per second x I. Staff change one visit per practice every ten minutes (busy
 opening hours), so at a 5-minute interval half the ticks carry an event to write and at a
-1-minute interval a tenth do. django-q2's own worker runs one task at a time: the
-sequential figure is what a qcluster worker does today.
+1-minute interval a tenth do. The sequential figure (one thread) is what a worker that ran
+each tick as the task itself would do.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from integrations.models import SyncLog
 from tenants.models import Practice
+from tenants.schedule import POLL_TASK
 from tenants.services import practice_create
 from tests.support.qcluster import running_qcluster, wait_until
 
@@ -38,7 +39,7 @@ def committed_practice(practices, django_db_blocker):
         finally:
             Schedule.objects.filter(name="poll:p_qcluster").delete()
             OrmQ.objects.all().delete()
-            Task.objects.filter(func="integrations.tasks.practice_poll").delete()
+            Task.objects.filter(func=POLL_TASK).delete()
             practice.delete(force_drop=True)
 
 
@@ -61,8 +62,8 @@ def test_qcluster_polls_in_the_practice_schema_without_overlap(committed_practic
         assert _ticks()[0].details["schema"] == "p_qcluster"
 
         # 2. Two polls of the same practice queued together, with two workers free.
-        async_task("integrations.tasks.practice_poll", "p_qcluster")
-        async_task("integrations.tasks.practice_poll", "p_qcluster")
+        async_task(POLL_TASK, "p_qcluster")
+        async_task(POLL_TASK, "p_qcluster")
         wait_until(lambda: len(_ticks()) + _skips() == 3, seconds=60, describe=output)
 
     ticks = _ticks()
@@ -76,5 +77,5 @@ def test_qcluster_polls_in_the_practice_schema_without_overlap(committed_practic
     for (_, earlier_end), (later_start, _) in zip(spans, spans[1:], strict=False):
         assert later_start >= earlier_end, "two ticks of one practice overlapped"
     assert {t.details["schema"] for t in ticks} == {"p_qcluster"}
-    # Both workers were handed a poll at once: one ran, the other saw the lock and said so.
+    # Two ticks of one practice started at once: one ran, the other saw the lock and said so.
     assert _skips() == 1

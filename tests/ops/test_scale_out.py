@@ -89,8 +89,11 @@ def _runs(django_db_blocker) -> dict[str, list[SyncLog]]:
 
 def _run_two_clusters(django_db_blocker, **env: str) -> tuple[datetime, dict[str, list[SyncLog]]]:
     slot = _slots_due(django_db_blocker)
+    # Two tick threads per worker: a poll task only hands its tick to the worker's pool, so
+    # with threads to spare one cluster would take every task before the other started;
+    # with few, a cluster whose threads are all busy stops taking tasks, as in production.
     common = {"AXC_TICK_FUNCTION": "tests.support.ticks.slow_tick",
-              "AXC_TEST_TICK_SECONDS": TICK_SECONDS, **env}
+              "AXC_TEST_TICK_SECONDS": TICK_SECONDS, "AXC_TICK_THREADS": "2", **env}
     with ExitStack() as stack:
         outputs = [stack.enter_context(running_qcluster(AXC_TEST_CLUSTER=name, **common))
                    for name in ("A", "B")]

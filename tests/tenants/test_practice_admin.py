@@ -54,7 +54,7 @@ def test_creating_a_practice_in_the_admin_creates_schema_domain_and_schedule(age
     assert _schema_exists("p_charlie")
     assert Domain.objects.get(tenant=practice).domain == "charlie.localhost"
     schedule = Schedule.objects.get(name="poll:p_charlie")
-    assert schedule.func == "integrations.tasks.practice_poll"
+    assert schedule.func == "integrations.tasks.practice_poll_start"
     assert schedule.minutes == 5
     assert schedule.repeats == -1
 

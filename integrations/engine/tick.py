@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from axconnect.logging import log_context
@@ -134,6 +135,12 @@ def _tick_run(
                        error={"system": exc.system, "kind": exc.kind.value})
         _tick_failed(practice=practice, state=state, error=exc, tick_id=tick_id)
         return summary
+    except (OperationalError, InterfaceError) as exc:
+        summary["errors"] += 1
+        summary.update(_usage_since(before, nextech, ghl),
+                       error={"system": "database", "kind": "unavailable"})
+        _tick_failed_database(state=state, error=exc, tick_id=tick_id)
+        return summary
     except WritesPaused as exc:
         summary["errors"] += 1
         summary.update(_usage_since(before, nextech, ghl),
@@ -204,3 +211,27 @@ def _tick_failed(*, practice: Practice, state: SyncState, error: ApiError, tick_
         # Only a reconnect fixes it: the reason the admin and the portal look for.
         ghl_connection_lost(practice=practice, detail=error.detail)
     log.warning("tick failed for %s: %s", practice.schema_name, error.kind)
+
+
+def _tick_failed_database(*, state: SyncState, error: Exception, tick_id: uuid.UUID) -> None:
+    """Record a tick the database failed under (a restart, a failover), on a new connection.
+
+    What was committed stands and the next tick resumes from it; the broken connection is
+    replaced rather than left for the next task. The tick lock went with it, so a later
+    tick may have started meanwhile: its record is then left alone. A database still down
+    records nothing: the error goes to the queue, and the stalled-poller alarm speaks.
+    """
+    if not connection.in_atomic_block:
+        connection.close()
+    reason = next(iter(str(error).strip().splitlines()), type(error).__name__)
+    last_error = f"Database error: {reason}"[:500]
+    try:
+        SyncState.objects.filter(pk=state.pk, last_tick_started_at=state.last_tick_started_at
+                                 ).update(last_tick_finished_at=timezone.now(),
+                                          last_error=last_error)
+        SyncLog.objects.create(tick_id=tick_id, kind="tick", level=SyncLog.Level.WARNING,
+                               message=f"Poll failed: {last_error}"[:500])
+    except (OperationalError, InterfaceError) as still_down:
+        log.warning("tick failed, database error: %s; not recorded: %s", reason, still_down)
+        raise error from None
+    log.warning("tick failed, database error: %s", reason)

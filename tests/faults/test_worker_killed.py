@@ -14,51 +14,18 @@ import sys
 import time
 from datetime import datetime, timedelta
 from datetime import time as day_time
-from typing import Any
 
-import pytest
-
-from integrations.ghl.sandbox import make_app as ghl_make_app
 from integrations.nextech.sandbox import actions
-from integrations.nextech.sandbox.app import make_app as nextech_make_app
-from integrations.nextech.sandbox.seed import LOCAL, catalog_seed
-from integrations.nextech.sandbox.state import PracticeConfig
+from integrations.nextech.sandbox.seed import LOCAL
 from integrations.sandbox_kit.faults import Fault
-from integrations.sandbox_kit.transport import BackgroundServer
-from tenants.models import GhlCredential, Practice
-from tenants.services import practice_create
-from tests.faults.world import notes_doubled
+from tenants.models import Practice
+from tests.faults.world import notes_doubled, served_practice
 from tests.support.db import database_url
 from tests.support.qcluster import ROOT
-from tests.support.served import crm_view, practice_served_connect
+from tests.support.served import crm_view
 
-GUID = "fa017000-0000-4000-8000-0000000fa017"
 NOTES_ROUTE = "POST /contacts/<contact_id>/notes"
 IN_FLIGHT_SECONDS = 3.0  # how long GoHighLevel takes over the note the worker dies during
-
-
-@pytest.fixture
-def served(signing_keys):
-    nextech, ghl = nextech_make_app(), ghl_make_app(keys=signing_keys, search_delay_seconds=0)
-    emr = nextech.state.practice_register(PracticeConfig(
-        practice_id=GUID, flavor="select", server_version="17.0", client_id="kill-client",
-        username="kill@nextech-api.com", password="kill-pass",
-        resource="https://select.nextech-api.com/api"))
-    catalog_seed(emr)
-    servers = [BackgroundServer(nextech).start(), BackgroundServer(ghl).start()]
-    yield {"nextech": servers[0].url, "ghl": servers[1].url, "ghl_app": ghl, "emr": emr}
-    for server in servers:
-        server.stop()
-
-
-def _practice(served: dict[str, Any], slug: str) -> Practice:
-    Practice.objects.filter(slug=slug).delete()
-    practice = practice_create(practice=Practice(
-        name=f"Killed {slug}", slug=slug, status=Practice.Status.ACTIVE))
-    practice_served_connect(practice=practice, nextech_url=served["nextech"],
-                            ghl=served["ghl_app"], ghl_url=served["ghl"], practice_guid=GUID,
-                            login="kill")
-    return practice
 
 
 def _sync(slug: str) -> subprocess.Popen[str]:
@@ -87,12 +54,12 @@ def test_a_worker_killed_with_a_note_in_flight_loses_and_doubles_nothing(
             purpose_ids=[], status="booked",
             start=datetime.combine(today + timedelta(days=2 + n), day_time(9), LOCAL)).id)
     with django_db_blocker.unblock():
-        practice = _practice(served, "killedmid")
+        practice, location_id = served_practice(served, slug="killedmid",
+                                                name="Killed killedmid")
         try:
             _finish(_sync("killedmid"))  # the bookings reach the CRM
             for visit in visits:  # then every visit is confirmed, then checked in and seen
                 actions.appointment_change(emr, appointment_id=visit, status="fulfilled")
-            location_id = GhlCredential.objects.get(practice=practice).location_id
             first = next(iter(served["ghl_app"].state.locations[location_id].contacts))
             served["ghl_app"].state.faults.add(Fault(
                 kind="slow", remaining=1, path_prefix=f"/contacts/{first}/notes",

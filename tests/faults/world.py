@@ -26,10 +26,15 @@ from integrations.sandbox_kit.faults import Fault
 from tenants.ghl.client import ghl_client_for
 from tenants.models import GhlCredential, NextechCredential, Practice
 from tenants.nextech_link import nextech_client_for
+from tenants.services import practice_create
 from tests.support.rig import GHL_BASE, NEXTECH_BASE, PRACTICE_GUID, EngineRig
 from tests.support.served import crm_view as served_crm_view
+from tests.support.served import practice_served_connect
 
 TICK_MINUTES = 5
+# The Nextech practice the `served` fixture registers, and its user's login.
+SERVED_GUID = "fa017000-0000-4000-8000-0000000fa017"
+SERVED_LOGIN = "served"
 
 
 class FaultRig(EngineRig):
@@ -215,3 +220,16 @@ def rig_make(keys: SigningKeys) -> FaultRig:
     rig = FaultRig(clock=SimulatedClock(), keys=keys)
     rig.crm_setup()
     return rig
+
+
+def served_practice(served: dict[str, Any], *, slug: str, name: str,
+                    payments: bool = False) -> tuple[Practice, str]:
+    """An active practice, committed (replacing one left by an earlier run), connected to
+    the `served` sandboxes with a CRM location of its own; returns it and the location id."""
+    Practice.objects.filter(slug=slug).delete()
+    practice = practice_create(practice=Practice(
+        name=name, slug=slug, status=Practice.Status.ACTIVE, payments_enabled=payments))
+    location_id = practice_served_connect(
+        practice=practice, nextech_url=served["nextech"], ghl=served["ghl_app"],
+        ghl_url=served["ghl"], practice_guid=SERVED_GUID, login=SERVED_LOGIN)
+    return practice, location_id

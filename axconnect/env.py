@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -60,6 +61,19 @@ def database_from_url(url: str) -> dict[str, str]:
         "HOST": host,
         "PORT": str(parsed.port or ""),
     }
+
+
+def database_url(settings: Mapping[str, str]) -> str:
+    """The `postgresql://` URL of Django connection settings: what a child process (a
+    qcluster started by a test or a benchmark) is given to reach the same database."""
+    auth = quote(settings["USER"] or "postgres")
+    if settings.get("PASSWORD"):
+        auth += ":" + quote(settings["PASSWORD"])
+    host = settings.get("HOST") or ""
+    if host.startswith("/"):  # a unix-socket directory (the embedded server)
+        return f"postgresql://{auth}@/{settings['NAME']}?host={quote(host)}"
+    port = f":{settings['PORT']}" if settings.get("PORT") else ""
+    return f"postgresql://{auth}@{host}{port}/{settings['NAME']}"
 
 
 def embedded_database(data_dir: Path) -> dict[str, str]:

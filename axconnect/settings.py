@@ -161,6 +161,9 @@ Q_CLUSTER: dict[str, object] = {
     # The sentinel's loop; the scheduler runs once per ~30 s of it on every cluster.
     "guard_cycle": float(env_str("Q_GUARD_CYCLE", "0.5")),
     "label": "Task queue",
+    # Every cluster runs the scheduler by default (a row lock keeps a slot from firing
+    # twice); Q_SCHEDULER=0 makes a cluster that only works the queue.
+    "scheduler": env_bool("Q_SCHEDULER", True),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

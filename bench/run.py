@@ -13,7 +13,7 @@ from bench.scenarios.calls import calls_per_event_measure
 from bench.scenarios.latency import latency_measure
 from bench.scenarios.nxt_create import nxt_create_latency_measure
 from bench.scenarios.throughput import engine_throughput_measure
-from bench.scenarios.workers import CHANGES_PER_PRACTICE_HOUR, workers_measure
+from bench.scenarios.workers import CHANGES_PER_PRACTICE_HOUR, FOUR, workers_measure
 from bench.sizes import Sizes
 
 
@@ -67,14 +67,16 @@ def bench_notes(results: dict[str, Any], sizes: Sizes) -> list[str]:
         f"uniformly random moments over {sizes.latency_hours_60s} h (60 s) and "
         f"{sizes.latency_hours_300s} h (300 s) of polling; measured from the change in the "
         "Nextech sandbox to the event's note (its last write) in the GoHighLevel sandbox.",
-        f"Workers: real time, both sandboxes over HTTP answering 100 ms late; each worker is "
-        f"a process polling through the product's tick pool (practice_poll: lock, "
-        f"credentials, tick) with {sizes.worker_threads} threads for {sizes.worker_seconds} s; "
+        f"Workers: real time, both sandboxes over HTTP answering 100 ms late; a real qcluster "
+        f"(ORM broker) with 1 or {FOUR} worker processes of {sizes.worker_threads} tick "
+        f"threads; each of {sizes.worker_practices} practices polled again (the scheduled "
+        f"task queued) as soon as its last tick ended, for {sizes.worker_seconds} s; "
         f"capacity = ticks/s x interval; staff make {CHANGES_PER_PRACTICE_HOUR} changes per "
-        "practice-hour. Workers, "
-        f"sandboxes and PostgreSQL share this machine's {os.cpu_count()} cores (sandboxes used "
-        f"{results.get('sandbox_cpu_share_4_workers')} of a core in the 4-worker run; load "
-        f"average {results.get('machine_load_average_1min')}), so the 4-worker figure is "
+        f"practice-hour. Cluster, sandboxes and PostgreSQL share this machine's "
+        f"{os.cpu_count()} cores (the {FOUR}-worker cluster used "
+        f"{results.get('worker_cpu_share_4_workers')} of a core, the sandboxes "
+        f"{results.get('sandbox_cpu_share_4_workers')}; load average "
+        f"{results.get('machine_load_average_1min')}), so the {FOUR}-worker figure is "
         "bound by the machine, not by the engine.",
         f"Backfill: {sizes.backfill_patients:,} patients with one upcoming visit each, one "
         f"location, simulated time, no latency, ticks back to back; minutes scaled x{scale:g} "

@@ -4,12 +4,14 @@ stored credentials, so a worker runs exactly what the qcluster runs (`practice_p
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from django_tenants.utils import schema_context
 
 from bench.latency import LatentApp
@@ -62,6 +64,7 @@ class Served:
         self.ghl_app = ghl_make_app(clock=self.clock, keys=self.keys, search_delay_seconds=0)
         self._latent = [StaffFree(app, clock=self.clock, seconds=0.0)
                         for app in (self.nextech_app, self.ghl_app)]
+        self._staff = requests.Session()
         self.nextech_server = self._serve(self._latent[0])
         self.ghl_server = self._serve(self._latent[1])
 
@@ -107,6 +110,18 @@ class Served:
         wired = ServedPractice(schema=practice.schema_name, guid=guid, patients=patients)
         self.wired.append(wired)
         return wired
+
+    def staff_book(self, practice: ServedPractice, rng: random.Random) -> None:
+        """Staff book a visit for one of the practice's patients, through the sandbox's
+        control API (no latency: it is not one of the worker's calls)."""
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86_400 * rng.randint(1, 20)))
+        response = self._staff.post(
+            f"{self.nextech_server.url}/_sandbox/practices/{practice.guid}/appointments",
+            timeout=10, json={
+                "patient_id": rng.choice(practice.patients), "location_id": "2",
+                "practitioner_id": "103", "type_id": "5", "purpose_ids": ["51"],
+                "start": f"{day}T15:00:00+00:00", "status": "booked"})
+        response.raise_for_status()
 
     def ghl_writes(self) -> int:
         return sum(v for k, v in self.ghl_app.state.counters.items()

@@ -10,22 +10,15 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from django.db import connection, connections
+
+from axconnect.env import database_url as axconnect_database_url
 
 
 def database_url() -> str:
     """A postgresql:// URL for the database this test session uses (the test database)."""
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "postgres")
-    if s.get("PASSWORD"):
-        auth += ":" + quote(s["PASSWORD"])
-    host = s.get("HOST") or ""
-    if host.startswith("/"):  # a unix-socket directory (the embedded server)
-        return f"postgresql://{auth}@/{s['NAME']}?host={quote(host)}"
-    port = f":{s['PORT']}" if s.get("PORT") else ""
-    return f"postgresql://{auth}@{host}{port}/{s['NAME']}"
+    return axconnect_database_url(connection.settings_dict)
 
 
 def pg_dump_path() -> str:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from tenants.models import Practice
-from tenants.schedule import practice_schedule_delete
 from tenants.services import practice_create, public_tenant_ensure
 
 SLUG_PREFIX = "bench-"
@@ -31,8 +30,7 @@ def bench_practice_create(*, label: str, payments: bool = False) -> Practice:
 
 
 def bench_practice_drop(*, practice: Practice) -> None:
-    practice_schedule_delete(practice=practice)
-    practice.delete(force_drop=True)
+    practice.delete(force_drop=True)  # its schedule goes with it (tenants.signals)
 
 
 def bench_practices_drop(practices: list[Practice]) -> None:

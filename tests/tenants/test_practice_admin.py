@@ -92,3 +92,19 @@ def test_pausing_a_practice_stops_its_schedule_and_resuming_restores_it(practice
     assert Schedule.objects.get(name="poll:p_alpha").repeats == 0
     practice_set_status(practice=practice_a, status=Practice.Status.ACTIVE)
     assert Schedule.objects.get(name="poll:p_alpha").repeats == -1
+
+
+def test_deleting_a_practice_in_the_admin_removes_its_schedule(agency_client):
+    from tenants.services import practice_create
+
+    practice = practice_create(practice=Practice(name="Delta Clinic", slug="delta",
+                                                 status=Practice.Status.ACTIVE))
+    assert Schedule.objects.filter(name="poll:p_delta").exists()
+
+    response = agency_client.post(f"/admin/tenants/practice/{practice.pk}/delete/",
+                                  {"post": "yes"})
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not Practice.objects.filter(slug="delta").exists()
+    # No schedule left polling a practice that is gone.
+    assert not Schedule.objects.filter(name="poll:p_delta").exists()

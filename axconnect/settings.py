@@ -97,6 +97,9 @@ DATABASES = {
             database_from_url(DATABASE_URL) if DATABASE_URL else embedded_database(LOCAL_DIR / "pg")
         ),
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 0),
+        # With DB_CONN_MAX_AGE above 0, a kept connection the server dropped meanwhile (a
+        # restart, a failover) is replaced before use instead of failing a request or tick.
+        "CONN_HEALTH_CHECKS": True,
         # Fail fast when the server is unreachable, so /healthz answers 503 in seconds.
         "OPTIONS": {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5)},
         # Separate test databases let several test runs share one server at once.

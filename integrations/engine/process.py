@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from integrations.engine.apply import Event, appointment_apply, patient_apply, payment_apply
+from integrations.engine.apply import (
+    Event,
+    appointment_types_ensure,
+    patient_apply,
+    patient_records_apply,
+)
 from integrations.engine.crashpoints import crashpoint
 from integrations.engine.desired import contact_desired
 from integrations.engine.events import (
@@ -27,7 +32,7 @@ from integrations.engine.events import (
     payment_note,
 )
 from integrations.engine.facts import Rules, StatusClass
-from integrations.engine.facts_load import patient_fact, patient_history
+from integrations.engine.facts_load import appointment_fact, patient_fact, payment_fact
 from integrations.engine.plan import PlannedOp, contact_plan
 from integrations.engine.records import record_decode
 from integrations.engine.stages import stage_of
@@ -80,6 +85,7 @@ def _dead(item: InboxItem, reason: str, result: ProcessResult) -> None:
 def inbox_group(result: ProcessResult) -> dict[str, list[tuple[InboxItem, Any]]]:
     """New inbox rows grouped by patient, each group in lastUpdated order."""
     groups: dict[str, list[tuple[InboxItem, Any]]] = defaultdict(list)
+    blocks: list[int] = []
     pending = InboxItem.objects.filter(state=InboxItem.State.NEW).order_by("last_updated", "id")
     for item in pending:
         try:
@@ -91,13 +97,14 @@ def inbox_group(result: ProcessResult) -> dict[str, list[tuple[InboxItem, Any]]]
         if not patient_id:
             if item.resource == "Appointment":
                 # A block or meeting: on the schedule, but nobody's CRM contact.
-                item.state, item.processed_at = InboxItem.State.DONE, None
-                item.save(update_fields=["state"])
-                result.skipped_blocks += 1
+                blocks.append(item.pk)
             else:
                 _dead(item, f"{item.resource} {item.external_id} names no patient", result)
             continue
         groups[patient_id].append((item, record))
+    if blocks:
+        InboxItem.objects.filter(pk__in=blocks).update(state=InboxItem.State.DONE)
+        result.skipped_blocks += len(blocks)
     return groups
 
 
@@ -148,7 +155,7 @@ def _event_ops(event: Event, ctx: Context, snapshot: dict[str, Any]) -> list[Pla
     return ops
 
 
-def _log_event(event: Event, ctx: Context, patient_id: str) -> None:
+def _event_log(event: Event, ctx: Context, patient_id: str) -> SyncLog:
     if event.appointment is None:
         assert event.payment is not None
         message = f"Payment {event.payment.id}: {event.payment.status}"
@@ -159,7 +166,7 @@ def _log_event(event: Event, ctx: Context, patient_id: str) -> None:
         moved = f"stage {decision.stage.label}" if decision.stage else decision.held_because
         message = f"Appointment {visit.id}: {visit.status_label} ({visit.type_name}); {moved}"
         level = SyncLog.Level.WARNING if "review" in decision.held_because else SyncLog.Level.INFO
-    SyncLog.objects.create(
+    return SyncLog(
         tick_id=ctx.tick_id,
         kind="event",
         level=level,
@@ -169,37 +176,31 @@ def _log_event(event: Event, ctx: Context, patient_id: str) -> None:
 
 
 def patient_process(
-    *, patient_id: str, rows: list[tuple[InboxItem, Any]], ctx: Context, result: ProcessResult
+    *, patient_id: str, rows: list[tuple[InboxItem, Any]], ctx: Context, result: ProcessResult,
+    type_names: Mapping[str, str],
 ) -> None:
-    """Apply one patient's new rows and queue what their CRM contact needs, atomically."""
+    """Apply one patient's new rows and queue what their CRM contact needs, atomically.
+
+    `type_names`: appointment type names by Nextech id (`appointment_types_ensure`).
+    """
     with transaction.atomic():
-        events: list[Event] = []
-        for _item, record in rows:
-            if isinstance(record, Patient):
-                for problem in patient_apply(record, region=ctx.region, fetched_at=ctx.now):
-                    SyncLog.objects.create(
-                        tick_id=ctx.tick_id,
-                        kind="patient",
-                        message=problem,
-                        level=SyncLog.Level.WARNING,
-                        patient_ref=patient_id,
-                    )
-            elif isinstance(record, Appointment):
-                events.append(appointment_apply(record, time_zone=ctx.time_zone))
-            else:
-                events.append(payment_apply(record))
-        patient = KnownPatient.objects.filter(nextech_id=patient_id).first()
-        if patient is None:
+        known = patient_records_apply(
+            patient_id=patient_id, records=[record for _, record in rows], type_names=type_names,
+            time_zone=ctx.time_zone, region=ctx.region, fetched_at=ctx.now,
+            payments=ctx.rules.payments_enabled)
+        if known.patient is None:
             raise LookupError(f"patient {patient_id} is not known locally")
-        snapshot_row, _ = ContactSnapshot.objects.select_for_update().get_or_create(
-            patient_id=patient_id
-        )
-        previous = dict(snapshot_row.state)
-        appointments, payments = patient_history(patient_id, time_zone=ctx.time_zone)
+        logs = [SyncLog(tick_id=ctx.tick_id, kind="patient", message=problem,
+                        level=SyncLog.Level.WARNING, patient_ref=patient_id)
+                for problem in known.problems]
+        snapshot_row = ContactSnapshot.objects.select_for_update().filter(
+            patient_id=patient_id).first()
+        previous = dict(snapshot_row.state) if snapshot_row else {}
         desired = contact_desired(
-            patient=patient_fact(patient),
-            appointments=appointments,
-            payments=payments,
+            patient=patient_fact(known.patient),
+            appointments=[appointment_fact(a, time_zone=ctx.time_zone)
+                          for a in known.appointments],
+            payments=[payment_fact(p) for p in known.payments],
             rules=ctx.rules,
             today=ctx.today,
         )
@@ -207,9 +208,9 @@ def patient_process(
         ops, state = contact_plan(previous=previous, desired=desired, version=version)
         extras = {k: v for k, v in previous.items() if k not in state}
         state.update(extras)
-        for event in events:
+        for event in known.events:
             ops.extend(_event_ops(event, ctx, state))
-            _log_event(event, ctx, patient_id)
+            logs.append(_event_log(event, ctx, patient_id))
         if _birthday_newly_set(previous, state):
             ops.extend(
                 PlannedOp(
@@ -220,10 +221,14 @@ def patient_process(
                 for a in ctx.rules.automations
                 if a.trigger == "birthday"
             )
+        SyncLog.objects.bulk_create(logs)
         if ops:
             state["version"] = version
-            snapshot_row.state = state
-            snapshot_row.save()
+            if snapshot_row is None:
+                ContactSnapshot.objects.create(patient_id=patient_id, state=state)
+            else:
+                snapshot_row.state = state
+                snapshot_row.save(update_fields=["state", "updated_at"])
             created = OutboxOp.objects.bulk_create(
                 [
                     OutboxOp(
@@ -237,7 +242,7 @@ def patient_process(
         InboxItem.objects.filter(pk__in=[item.pk for item, _ in rows]).update(
             state=InboxItem.State.DONE, processed_at=ctx.now
         )
-        result.events += len(events)
+        result.events += len(known.events)
         result.patients += 1
 
 
@@ -255,18 +260,27 @@ def inbox_process(*, ctx: Context, patient_fetch: Callable[[str], Patient | None
         budget_seconds = settings.AXC_TICK_BUDGET_SECONDS / 3
     deadline = time.monotonic() + budget_seconds
     result = ProcessResult()
-    for patient_id, rows in inbox_group(result).items():
+    groups = inbox_group(result)
+    # Read once for the tick rather than once per patient: the appointment types the rows
+    # name, and which of the patients without a Patient row are known already.
+    type_names = appointment_types_ensure(
+        record for rows in groups.values() for _, record in rows if isinstance(record, Appointment))
+    unseen = {patient_id for patient_id, rows in groups.items()
+              if not any(isinstance(record, Patient) for _, record in rows)}
+    known = set(KnownPatient.objects.filter(nextech_id__in=unseen).values_list(
+        "nextech_id", flat=True)) if unseen else set()
+    for patient_id, rows in groups.items():
         if time.monotonic() >= deadline:
             result.deferred_patients += 1
             continue
-        has_patient_row = any(isinstance(record, Patient) for _, record in rows)
-        if not has_patient_row and not KnownPatient.objects.filter(nextech_id=patient_id).exists():
+        if patient_id in unseen and patient_id not in known:
             fetched = patient_fetch(patient_id)
             if fetched is None:
                 for item, _ in rows:
                     _dead(item, f"patient {patient_id} could not be read from Nextech", result)
                 continue
             patient_apply(fetched, region=ctx.region, fetched_at=ctx.now)
-        patient_process(patient_id=patient_id, rows=rows, ctx=ctx, result=result)
+        patient_process(patient_id=patient_id, rows=rows, ctx=ctx, result=result,
+                        type_names=type_names)
         crashpoint("process.patient_committed")
     return result

@@ -3,6 +3,7 @@ pages of 10 (at most 50) in creation order with `_getpagesoffset` links."""
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -20,20 +21,21 @@ PREFIXES = ("gt", "ge", "lt", "le", "eq", "ne")
 Predicate = Callable[[Any], bool]
 
 
-def _compare(prefix: str, left: Any, right: Any) -> bool:
-    return {"gt": left > right, "ge": left >= right, "lt": left < right, "le": left <= right,
-            "eq": left == right, "ne": left != right}[prefix]
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le,
+    "eq": operator.eq, "ne": operator.ne}
 
 
 def when_predicate(raw: str, value_of: Callable[[Any], datetime | None], *, field: str,
                    allow_time: bool = True) -> Predicate:
     """`ge2026-01-05`, `lt2026-01-05T10:00:00+00:00`: compare by day or by instant."""
     prefix, value = (raw[:2], raw[2:]) if raw[:2] in PREFIXES else ("eq", raw)
+    compare = _COMPARISONS[prefix]
     if " " in value:
         raise SandboxRuleError(400, f"{field}: a literal '+' must be sent as %2B")
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         day = date.fromisoformat(value)
-        return lambda row: (v := value_of(row)) is not None and _compare(prefix, v.date(), day)
+        return lambda row: (v := value_of(row)) is not None and compare(v.date(), day)
     if not allow_time:
         raise SandboxRuleError(400, f"{field}: this server only accepts yyyy-MM-dd")
     try:
@@ -41,7 +43,7 @@ def when_predicate(raw: str, value_of: Callable[[Any], datetime | None], *, fiel
     except ValueError:
         raise SandboxRuleError(400, f"{field}: {value!r} is not a date or date-time") from None
     instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-    return lambda row: (v := value_of(row)) is not None and _compare(prefix, v, instant)
+    return lambda row: (v := value_of(row)) is not None and compare(v, instant)
 
 
 def text_predicate(param: str, raw: str, values_of: Callable[[Any], Iterable[str]]) -> Predicate:

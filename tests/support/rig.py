@@ -55,6 +55,10 @@ class EngineRig:
     patients_added: int = 0
 
     def __post_init__(self) -> None:
+        # The sandboxes are mounted in-process: no proxy, netrc or CA bundle from the
+        # environment applies, and looking them up on every request is a large share of
+        # an in-process request's cost.
+        self.session.trust_env = False
         self.nextech_app = nextech_make_app(clock=self.clock)
         self.ghl_app = ghl_make_app(clock=self.clock, keys=self.keys, search_delay_seconds=0)
         self.nextech_adapter = WSGIAdapter(self.nextech_app)

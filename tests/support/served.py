@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from integrations.demo import practice_sandboxes_connect
@@ -40,6 +41,14 @@ def crm_view(ghl: GhlSandbox, location_id: str) -> dict[str, Any]:
     location = ghl.state.locations[location_id]
     keys = {fid: f["fieldKey"] for fid, f in location.custom_fields.items()}
     stages = {s["id"]: s["name"] for p in location.pipelines for s in p["stages"]}
+    # Grouped once: a large practice's CRM has tens of thousands of notes.
+    notes: dict[str, list[str]] = defaultdict(list)
+    for note in location.notes:
+        notes[note["contactId"]].append(note["body"])
+    opportunities: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for o in location.opportunities.values():
+        opportunities[o["contactId"]].append(
+            (stages[o["pipelineStageId"]], o["status"], o.get("monetaryValue")))
     view: dict[str, Any] = {}
     for contact in location.contacts.values():
         fields = {keys[k].removeprefix("contact."): v for k, v in contact.custom_fields.items()}
@@ -49,10 +58,8 @@ def crm_view(ghl: GhlSandbox, location_id: str) -> dict[str, Any]:
         view[key] = {
             "name": (contact.first_name, contact.last_name),
             "fields": fields,
-            "notes": sorted(n["body"] for n in location.notes if n["contactId"] == contact.id),
-            "opportunities": sorted(
-                (stages[o["pipelineStageId"]], o["status"], o.get("monetaryValue"))
-                for o in location.opportunities.values() if o["contactId"] == contact.id),
+            "notes": sorted(notes[contact.id]),
+            "opportunities": sorted(opportunities[contact.id]),
             "tags": sorted(contact.tags),
         }
     return view

@@ -4,7 +4,15 @@ dead-lettered with its reason while the rest of the week is delivered."""
 from __future__ import annotations
 
 from integrations.models import InboxItem
-from tests.faults.world import EVENTS, PATIENTS, dead_letters, notes_doubled, week, week_run
+from tests.faults.world import (
+    EVENTS,
+    PATIENTS,
+    assert_recovered,
+    dead_letters,
+    notes_doubled,
+    week,
+    week_run,
+)
 from tests.support.rig import NEXTECH_BASE, PRACTICE_GUID
 
 
@@ -17,12 +25,7 @@ def test_malformed_json_pages_and_answers_are_retried_and_the_week_arrives_once(
     week_run(rig, garbled)
     rig.settle()
 
-    assert rig.faults_left() == []
-    view = rig.crm_view()
-    assert notes_doubled(view) == []
-    assert view == baseline
-    assert rig.status() == ("active", "")
-    assert dead_letters() == {"outbox": [], "inbox": []}
+    assert_recovered(rig, baseline)
 
 
 def test_an_appointment_missing_its_start_is_dead_lettered_and_the_rest_delivered(rig):

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from integrations.engine.outbox import MAX_ATTEMPTS
 from integrations.models import OutboxOp, SyncLog
-from tests.faults.world import EVENTS, dead_letters, notes_doubled, week_run
+from tests.faults.world import EVENTS, assert_recovered, dead_letters, week_run
 
 
 def test_a_nextech_429_storm_delays_the_week_and_loses_nothing(rig, baseline):
@@ -24,25 +24,17 @@ def test_a_nextech_429_storm_delays_the_week_and_loses_nothing(rig, baseline):
     summaries = rig.settle()
 
     assert during["error"] == {"system": "nextech", "kind": "rate_limited"}
-    assert rig.faults_left() == []
-    assert rig.crm_view() == baseline
     # Rate-limited is not broken credentials: the practice stays active throughout.
-    assert rig.status() == ("active", "")
+    assert_recovered(rig, baseline)
     assert rig.last_error() == ""
     assert summaries[-1]["errors"] == 0
-    assert dead_letters() == {"outbox": [], "inbox": []}
 
 
 def test_a_ghl_429_storm_backs_off_and_every_write_lands_once(rig, baseline):
     week_run(rig, lambda: rig.ghl_fault("429", 40, "/contacts/"))
     rig.settle()
 
-    assert rig.faults_left() == []
-    view = rig.crm_view()
-    assert notes_doubled(view) == []
-    assert view == baseline
-    assert rig.status() == ("active", "")
-    assert dead_letters() == {"outbox": [], "inbox": []}
+    assert_recovered(rig, baseline)
     # The writes caught in the storm were retried on later polls, not dropped.
     assert OutboxOp.objects.filter(attempts__gt=1, state=OutboxOp.State.DONE).exists()
 
@@ -57,10 +49,7 @@ def test_5xx_bursts_from_both_apis_are_retried_and_the_week_arrives_once(rig, ba
     week_run(rig, bursts)
     rig.settle()
 
-    assert rig.faults_left() == []
-    assert rig.crm_view() == baseline
-    assert rig.status() == ("active", "")
-    assert dead_letters() == {"outbox": [], "inbox": []}
+    assert_recovered(rig, baseline)
 
 
 def test_a_write_failing_with_5xx_for_good_is_dead_lettered_then_replayed_once(rig, baseline):

@@ -35,6 +35,7 @@ GAUGES: Mapping[str, tuple[str, str]] = {
     "axc_outbox_pending": ("CRM writes queued and not yet sent", ""),
     "axc_dead_letters_open": ("Dead letters waiting for staff", ""),
     "axc_last_success_timestamp_seconds": ("When the practice last polled successfully", ""),
+    "axc_writes_paused": ("1 while GoHighLevel's daily request limit holds CRM writes back", ""),
 }
 
 _UPSERT = """

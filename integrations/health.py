@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 
 from axconnect.metrics import gauge_set
 from integrations.models import Cursor, InboxItem, OutboxOp, SyncLog, SyncState
+from tenants.alert_conditions import REFRESH_WARNING, STALLED_INTERVALS
 from tenants.models import GhlCredential, NextechCredential, Practice
 from tenants.schedule import practice_is_polled
 
@@ -23,8 +24,6 @@ from tenants.schedule import practice_is_polled
 # quota stops writes (integrations.engine.tick).
 WRITES_PAUSED_PREFIX = "GoHighLevel writes paused"
 RECENT_TICKS = 20  # the window the error rate is measured over
-STALLED_INTERVALS = 3
-REFRESH_WARNING = timedelta(days=4)
 
 
 @dataclass(frozen=True)
@@ -146,6 +145,7 @@ def practice_gauges_record(*, practice: Practice) -> None:
     schema = practice.schema_name
     gauge_set(name="axc_outbox_pending", practice=schema, value=health.outbox_pending)
     gauge_set(name="axc_dead_letters_open", practice=schema, value=health.dead_letters)
+    gauge_set(name="axc_writes_paused", practice=schema, value=float(health.rate_limited))
     if health.last_success_at:
         gauge_set(name="axc_last_success_timestamp_seconds", practice=schema,
                   value=health.last_success_at.timestamp())

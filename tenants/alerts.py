@@ -1,16 +1,16 @@
 """Incidents: notice what is wrong with a practice and tell the agency, once.
 
-Every minute (a django-q2 schedule) each polled practice's health is read and turned into
-the set of conditions that hold now. A condition that starts opens an `Incident`; one that
-stops resolves it. The agency gets one email when an incident opens and one when it is
-resolved, however many checks see it in between.
+Every minute (a django-q2 schedule) each polled practice's public-schema health figures
+are read and turned into the set of conditions that hold now. A condition that starts
+opens an `Incident`; one that stops resolves it. The agency gets one email when an
+incident opens and one when it is resolved, however many checks see it in between.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,76 +19,52 @@ from django.db.models import Q
 from django.utils import timezone
 from django_q.models import Schedule
 
-from axconnect.logging import log_context
-from integrations.health import PracticeHealth, practice_health
+from tenants.alert_conditions import AlertDecision, AlertInputs, alert_decide, alert_inputs_read
 from tenants.models import AlertWatch, Incident, Practice
-from tenants.schedule import practice_is_polled
 
 log = logging.getLogger(__name__)
 
 SCHEDULE_NAME = "ops:alerts"
 ALERT_TASK = "tenants.alerts.alerts_check"
-# Dead letters count as "growing" until a day passes without a new one.
-DEAD_LETTERS_QUIET = timedelta(hours=24)
 
 
-def _dead_letters_growing(*, practice: Practice, health: PracticeHealth, now: datetime) -> bool:
-    watch, _ = AlertWatch.objects.get_or_create(practice=practice)
-    if health.dead_letters > watch.dead_letters_seen:
-        watch.dead_letters_grew_at = now
-    watch.dead_letters_seen = health.dead_letters
-    watch.save()
-    grew_at = watch.dead_letters_grew_at
-    return bool(health.dead_letters and grew_at and now - grew_at < DEAD_LETTERS_QUIET)
-
-
-def conditions_detect(*, practice: Practice, now: datetime) -> dict[str, str]:
-    """kind -> detail for each incident condition that holds for the practice now."""
-    health = practice_health(practice=practice, now=now)
-    found: dict[str, str] = {}
-    if practice.status == Practice.Status.NEEDS_ATTENTION:
-        found[Incident.Kind.NEEDS_ATTENTION] = practice.status_reason or "Needs attention"
-    lapses = health.nextech_refresh_expires_at
-    if health.refresh_lapsing and lapses:
-        found[Incident.Kind.REFRESH_LAPSING] = (
-            f"The Nextech refresh token lapses at {lapses:%Y-%m-%d %H:%M} UTC; "
-            "re-enter the Nextech credentials before then."
-        )
-    if health.stalled:
-        since = health.last_success_at
-        found[Incident.Kind.STALLED] = (
-            f"No successful poll since {since:%Y-%m-%d %H:%M} UTC" if since
-            else "No successful poll yet"
-        ) + f" (interval {practice.poll_interval_minutes} min)."
-    if _dead_letters_growing(practice=practice, health=health, now=now):
-        found[Incident.Kind.DEAD_LETTERS] = (
-            f"{health.dead_letters} dead letters wait for staff in the practice admin."
-        )
-    if health.rate_limited:
-        found[Incident.Kind.RATE_LIMIT] = health.last_error
-    return found
-
-
-def practice_incidents_sync(*, practice: Practice, now: datetime) -> None:
+def _incidents_apply(*, decisions: dict[int, AlertDecision], now: datetime) -> None:
     """Open incidents for conditions that started, resolve those that stopped."""
-    found = conditions_detect(practice=practice, now=now) if practice_is_polled(practice) else {}
-    open_now = {i.kind: i for i in Incident.objects.filter(practice=practice,
-                                                            resolved_at__isnull=True)}
-    for kind, detail in found.items():
-        if kind in open_now:
-            continue
-        try:
-            with transaction.atomic():
-                Incident.objects.create(practice=practice, kind=kind, detail=detail[:500],
-                                        opened_at=now)
-        except IntegrityError:
-            continue  # another check opened it a moment ago
-        log.warning("incident opened: %s", kind)
-    for kind, incident in open_now.items():
-        if kind not in found:
-            incident.resolved_at = now
-            incident.save(update_fields=["resolved_at"])
-            log.info("incident resolved: %s", kind)
+    open_now: dict[int, dict[str, Incident]] = {}
+    for incident in Incident.objects.filter(practice_id__in=decisions, resolved_at__isnull=True):
+        open_now.setdefault(incident.practice_id, {})[incident.kind] = incident
+    for practice_id, decision in decisions.items():
+        already = open_now.get(practice_id, {})
+        for kind, detail in decision.conditions.items():
+            if kind in already:
+                continue
+            try:
+                with transaction.atomic():
+                    Incident.objects.create(practice_id=practice_id, kind=kind,
+                                            detail=detail[:500], opened_at=now)
+            except IntegrityError:
+                continue  # another check opened it a moment ago
+            log.warning("incident opened: %s (practice %s)", kind, practice_id)
+        for kind, incident in already.items():
+            if kind not in decision.conditions:
+                incident.resolved_at = now
+                incident.save(update_fields=["resolved_at"])
+                log.info("incident resolved: %s (practice %s)", kind, practice_id)
+
+
+def _watches_save(*, inputs: list[AlertInputs], decisions: dict[int, AlertDecision]) -> None:
+    """Remember the dead-letter counts, writing only the watches that changed."""
+    changed = [
+        AlertWatch(practice_id=i.practice_id, dead_letters_seen=d.dead_letters_seen,
+                   dead_letters_grew_at=d.dead_letters_grew_at)
+        for i in inputs
+        if (d := decisions[i.practice_id]).dead_letters_seen != i.dead_letters_seen
+        or d.dead_letters_grew_at != i.dead_letters_grew_at
+    ]
+    AlertWatch.objects.bulk_create(
+        changed, update_conflicts=True, unique_fields=["practice"],
+        update_fields=["dead_letters_seen", "dead_letters_grew_at"],
+    )
 
 
 def _dashboard_url() -> str:
@@ -145,20 +121,19 @@ def incidents_notify(*, now: datetime) -> int:
 
 
 def alerts_check(*, practices: Iterable[Practice] | None = None) -> dict[str, int]:
-    """The every-minute task: update every practice's incidents, then send the emails."""
+    """The every-minute task: update every practice's incidents, then send the emails.
+
+    A constant number of queries reads every practice (see tenants.alert_conditions);
+    writes follow only what changed.
+    """
     now = timezone.now()
-    checked = 0
     if practices is None:
         practices = Practice.objects.exclude(schema_name="public").order_by("schema_name")
-    for practice in practices:
-        with log_context(practice=practice.schema_name):
-            try:
-                practice_incidents_sync(practice=practice, now=now)
-            except Exception:
-                log.exception("incident check failed")
-                continue
-        checked += 1
-    return {"practices": checked, "emails": incidents_notify(now=now)}
+    inputs = alert_inputs_read(practices)
+    decisions = {i.practice_id: alert_decide(i, now=now) for i in inputs}
+    _incidents_apply(decisions=decisions, now=now)
+    _watches_save(inputs=inputs, decisions=decisions)
+    return {"practices": len(inputs), "emails": incidents_notify(now=now)}
 
 
 def alerts_schedule_ensure() -> Schedule:

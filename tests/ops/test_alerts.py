@@ -5,17 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_q.models import Schedule
 from django_tenants.utils import schema_context
 
+from integrations.health import practice_gauges_record
 from integrations.models import InboxItem, SyncState
 from tenants.alerts import SCHEDULE_NAME, alerts_check, alerts_schedule_ensure
 from tenants.models import Incident, NextechCredential, Practice
 from tenants.services import practice_set_status
 
 # Each check is limited to the practice under test: other tests may leave committed
-# practices behind in the test database.
+# practices behind in the test database. The check reads what ticks publish
+# (practice_gauges_record), so each change to a practice's schema is followed by that.
 
 
 @pytest.fixture
@@ -27,6 +31,7 @@ def _state(practice: Practice, **fields) -> None:
     with schema_context(practice.schema_name):
         SyncState.current()
         SyncState.objects.filter(pk=1).update(**fields)
+    practice_gauges_record(practice=practice)
 
 
 def test_needs_attention_mails_once_and_resolved_once(practice_a, alert_emails, mailoutbox):
@@ -67,6 +72,7 @@ def test_each_condition_opens_its_own_incident(practice_a, alert_emails, mailout
     with schema_context(practice_a.schema_name):
         InboxItem.objects.create(resource="Appointment", external_id="9", version="v1",
                                  payload={}, state=InboxItem.State.DEAD, error="no start")
+    practice_gauges_record(practice=practice_a)
     alerts_check(practices=[practice_a])
 
     kinds = set(Incident.objects.filter(practice=practice_a).values_list("kind", flat=True))
@@ -99,3 +105,18 @@ def test_the_check_is_scheduled_every_minute_once(db):
     (schedule,) = Schedule.objects.filter(name=SCHEDULE_NAME)
     assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
         "tenants.alerts.alerts_check", Schedule.MINUTES, 1, -1)
+
+
+def test_the_check_reads_every_practice_in_the_same_few_queries(practice_a, practice_b):
+    """One practice or two (or ten thousand): the reads do not grow with the agency."""
+    for practice in (practice_a, practice_b):
+        _state(practice, last_success_at=timezone.now())
+    alerts_check(practices=[practice_a, practice_b])  # the watches exist from here on
+
+    def statements(practices) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            alerts_check(practices=practices)
+        return len(queries)
+
+    # Four reads, the notifier's locking read and its savepoint statements.
+    assert statements([practice_a]) == statements([practice_a, practice_b]) <= 8

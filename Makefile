@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser test demo demo-once lint typecheck check-deploy bench clean
+.PHONY: install system-packages test demo demo-once lint typecheck check-deploy bench clean
 
 install: $(STAMP)
 
@@ -16,12 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The browser tests drive Debian's chromium; install it on a fresh (root) CI machine.
-browser:
-	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
-		(apt-get update -qq && apt-get install -y -qq chromium)
+# The browser tests drive Debian's chromium and the pooler tests run Debian's pgbouncer;
+# install them on a fresh (root) CI machine.
+SYSTEM_PACKAGES := chromium pgbouncer
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || \
+		[ -x /usr/sbin/$$p ] || echo $$p; done); \
+	[ -z "$$missing" ] || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -qq && apt-get install -y -qq $$missing)
 
-test: $(STAMP) browser
+test: $(STAMP) system-packages
 	$(BIN)/pytest -q
 
 demo: $(STAMP)

@@ -10,7 +10,8 @@ rest to other workers.
 
 What the pool keeps of running a tick as the task itself:
 - no overlap: `practice_poll` still takes the practice's advisory lock, on the thread's
-  own database connection (Django's connections are per thread);
+  own database connection (Django's connections are per thread), opened for the tick and
+  closed after it;
 - crashes: a worker killed with ticks in flight loses them as it would lose a running
   task; the engine resumes from its cursors and outbox on the next tick;
 - stopping and recycling: a worker process exits only once its threads are done
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,11 @@ class TickPool:
             log.exception("tick crashed for %s", schema_name)
             raise
         finally:
-            close_old_connections()
+            # Closed, not kept: a thread holds a database connection only while it ticks,
+            # so behind PgBouncer (session mode) server connections bound the ticks
+            # running at once, not the threads waiting, and the next tick on that server
+            # connection starts from `DISCARD ALL` (no search_path, no lock left over).
+            connection.close()
             self._free.release()
 
     def shutdown(self) -> None:

@@ -33,7 +33,12 @@ def slow_tick(*, practice: Practice) -> dict[str, Any]:
 
 
 def recording_tick(*, practice: Practice) -> dict[str, Any]:
-    """Record which schema the tick ran in, at once."""
+    """Record which schema the tick ran in, and on which server connection, at once."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), current_schema()")
+        backend_pid, current_schema = cursor.fetchone()
     SyncLog.objects.create(kind="tick", message="test tick",
-                           details={"schema": connection.schema_name})
+                           details={"schema": connection.schema_name,
+                                    "current_schema": current_schema,
+                                    "backend_pid": backend_pid})
     return {"events_processed": 0}

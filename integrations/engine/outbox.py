@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Field, Q
 
 from integrations.categories import Stage
@@ -250,6 +250,15 @@ def _record_failure(op: OutboxOp, *, reason: str, dead: bool, now: datetime) -> 
     op.save(update_fields=["state", "last_error", "next_attempt_at"])
 
 
+def _failed(op: OutboxOp, *, reason: str, dead: bool, now: datetime, result: DrainResult,
+            blocked: set[str]) -> None:
+    """An attempt that failed: recorded, and the patient's later operations wait (in order)."""
+    _record_failure(op, reason=reason, dead=dead, now=now)
+    blocked.add(op.patient_id)
+    result.dead += int(dead)
+    result.deferred += int(not dead)
+
+
 # One statement for two rows (each CASE touches only its own row). The ORM's Case/When
 # builds the same statement at several times the CPU cost of sending it.
 _MARK_SQL = """
@@ -314,9 +323,7 @@ def outbox_drain(*, client: GhlClient, clock: Clock,
                 outcome = sender.send(op)
                 crashpoint("drain.op_sent")
             except NeedsStaff as exc:
-                _record_failure(op, reason=str(exc), dead=True, now=now)
-                blocked.add(op.patient_id)
-                result.dead += 1
+                _failed(op, reason=str(exc), dead=True, now=now, result=result, blocked=blocked)
                 continue
             except ApiError as exc:
                 if exc.kind is ErrorKind.CONFIG:
@@ -327,10 +334,19 @@ def outbox_drain(*, client: GhlClient, clock: Clock,
                     _record_failure(op, reason=str(exc), dead=False, now=now)
                     raise WritesPaused(str(exc)) from exc
                 dead = exc.kind is ErrorKind.RECORD or op.attempts >= MAX_ATTEMPTS
-                _record_failure(op, reason=str(exc), dead=dead, now=now)
-                blocked.add(op.patient_id)
-                result.dead += int(dead)
-                result.deferred += int(not dead)
+                _failed(op, reason=str(exc), dead=dead, now=now, result=result, blocked=blocked)
+                continue
+            except (OperationalError, InterfaceError):
+                raise  # the database, not the operation: the tick records it and stops
+            except Exception as exc:
+                # Anything else is this operation's own (a payload this code cannot send:
+                # ValueError, KeyError, ...). It is an attempt like any failed call, so it
+                # dead-letters in the end instead of failing every tick, and the patients
+                # behind it in the queue are not held up.
+                log.warning("%s failed: %s", op.kind, type(exc).__name__)  # no payload: PHI
+                _failed(op, reason=f"{type(exc).__name__}: {exc}",
+                        dead=op.attempts >= MAX_ATTEMPTS, now=now, result=result,
+                        blocked=blocked)
                 continue
             op.state, op.done_at, op.result, op.last_error = (OutboxOp.State.DONE, now, outcome, "")
             sent = op

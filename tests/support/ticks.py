@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 
@@ -42,3 +43,14 @@ def recording_tick(*, practice: Practice) -> dict[str, Any]:
                                     "current_schema": current_schema,
                                     "backend_pid": backend_pid})
     return {"events_processed": 0}
+
+
+# Ticks that run `rendezvous_tick` wait for each other: two that reach it at the same time
+# both pass; one that runs alone fails after the timeout.
+RENDEZVOUS = threading.Barrier(2, timeout=10)
+
+
+def rendezvous_tick(*, practice: Practice) -> dict[str, Any]:
+    """Return only once another practice's tick is running at the same moment."""
+    RENDEZVOUS.wait()
+    return {"events_processed": 0, "met": True}

@@ -52,6 +52,8 @@ class StageDecision:
     stage: Stage | None
     # Why nothing moved, for the sync log and the review queue; empty when it moved.
     held_because: str = ""
+    # A person should look at it: the category contradicts the practice's kind.
+    flagged: bool = False
 
 
 def stage_of(appointment: AppointmentFact, rules: Rules) -> StageDecision:
@@ -66,7 +68,8 @@ def stage_of(appointment: AppointmentFact, rules: Rules) -> StageDecision:
         category = ONLINE_AS[rules.online_stage]
     if category in SURGICAL_CATEGORIES and not rules.surgical:
         return StageDecision(
-            None, f"{category.label} at a med-spa-only practice: flagged for review"
+            None, f"{category.label} at a med-spa-only practice: flagged for review",
+            flagged=True,
         )
     stage = PIPELINE_TABLE.get((category, appointment.status_class))
     if stage is None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from integrations.models import InboxItem, OutboxOp, SyncLog, SyncState
+from integrations.models import OutboxOp, SyncLog, SyncState
 from tenants.ghl.connect import ghl_connection_read
 from tenants.models import NextechCredential, Practice
 
@@ -23,7 +23,6 @@ class SyncHealth:
     late: bool  # no successful poll within LATE_AFTER_SLOTS intervals
     last_error: str
     events_today: int
-    dead_letters: int
     writes_waiting: int
 
 
@@ -33,11 +32,6 @@ class CredentialStatus:
     state: str  # "connected", "needs_attention" or "not_connected"
     reason: str  # why it needs attention, in staff's words; empty when fine
     refresh_lapses_at: datetime | None = None  # when known (Nextech Select)
-
-
-def dead_letters_count() -> int:
-    return (InboxItem.objects.filter(state=InboxItem.State.DEAD).count()
-            + OutboxOp.objects.filter(state=OutboxOp.State.DEAD).count())
 
 
 def _day_start(now: datetime, time_zone: str) -> datetime:
@@ -61,7 +55,6 @@ def sync_health_read(*, practice: Practice, now: datetime) -> SyncHealth:
         last_error=state.last_error if state else "",
         events_today=SyncLog.objects.filter(
             kind="event", created_at__gte=_day_start(now, practice.time_zone)).count(),
-        dead_letters=dead_letters_count(),
         writes_waiting=OutboxOp.objects.filter(state=OutboxOp.State.PENDING).count(),
     )
 

@@ -1,4 +1,4 @@
-"""The dashboard: sync health, credential status and locations."""
+"""The dashboard: sync health, what needs review, credential status and locations."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ from django.utils import timezone
 
 from integrations.selectors.billing import locations_list
 from integrations.selectors.health import credentials_status_read, sync_health_read
+from integrations.selectors.review import review_queue_read
 from portal.access import membership_required
 
 
 @membership_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     practice = request.tenant  # type: ignore[attr-defined]
+    now = timezone.now()
     context = {
         "practice": practice,
-        "health": sync_health_read(practice=practice, now=timezone.now()),
+        "health": sync_health_read(practice=practice, now=now),
+        "review": review_queue_read(practice=practice, now=now),
         "credentials": credentials_status_read(practice=practice),
         "locations": locations_list(),
     }

@@ -74,6 +74,8 @@ def test_med_spa_only_practice_flags_a_surgical_category_instead_of_guessing():
     decision = stage_of(appointment(type_id="t-surgery"), rules(surgical=False))
     assert decision.stage is None
     assert "flagged for review" in decision.held_because
+    assert decision.flagged
+    assert not stage_of(appointment(type_id="t-block"), rules(surgical=False)).flagged
 
 
 def test_arrived_and_proposed_count_as_booked():

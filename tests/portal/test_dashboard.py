@@ -42,7 +42,7 @@ def test_shows_the_last_poll_on_schedule_events_today_and_failures(portal_a, pra
     assert "3 minutes ago" in html
     assert "on schedule" in html
     assert "Events today: 3" in _text(html)
-    assert 'href="/failures/">2 need attention' in html
+    assert 'href="/review/">Needs your review: 2' in html
 
 
 def test_a_poll_missing_two_slots_is_behind_schedule_with_the_last_problem(portal_a, practice_a):
@@ -54,7 +54,7 @@ def test_a_poll_missing_two_slots_is_behind_schedule_with_the_last_problem(porta
     html = _page(portal_a)
     assert "behind schedule" in html
     assert "nextech (retry): ConnectionError" in html
-    assert "Failures: none" in _text(html)
+    assert "Nothing needs your review" in _text(html)
 
 
 def test_never_polled(portal_a):

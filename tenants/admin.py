@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -34,6 +35,7 @@ from tenants.practice_glance import (
 )
 from tenants.services import practice_create, practice_update
 
+PUBLIC_SCHEMA = "public"
 PAYMENTS_WARNING = (
     "Payments set Invoice Paid Amount and Patient Lifetime Value from Nextech payments. "
     "Not recommended for plastic-surgery practices: payments do not tie to appointments, and "
@@ -137,8 +139,23 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Practice]:
-        queryset = super().get_queryset(request).prefetch_related("domains")
-        return practices_glance_annotate(queryset)
+        # The agency's own public tenant is not a practice: it is never listed, opened or
+        # deleted here (its schema holds every practice's rows).
+        queryset = super().get_queryset(request).exclude(schema_name=PUBLIC_SCHEMA)
+        return practices_glance_annotate(queryset.prefetch_related("domains"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_public:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Practice]) -> None:
+        super().delete_queryset(request, queryset.exclude(schema_name=PUBLIC_SCHEMA))
+
+    def delete_model(self, request: HttpRequest, obj: Practice) -> None:
+        if obj.is_public:
+            raise PermissionDenied("The agency's public tenant cannot be deleted.")
+        super().delete_model(request, obj)
 
     @admin.display(description="Health")
     def health(self, obj: Practice) -> str:
@@ -177,3 +194,8 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "practice", "role", "created_at"]
     list_filter = ["role", "practice"]
     autocomplete_fields = ["user"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "practice":
+            kwargs["queryset"] = Practice.objects.exclude(schema_name=PUBLIC_SCHEMA)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

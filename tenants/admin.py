@@ -8,7 +8,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 from django_tenants.admin import TenantAdminMixin
 
@@ -22,8 +26,16 @@ from tenants.models import (
     Practice,
     WebhookDelivery,
 )
+from tenants.practice_glance import (
+    glance_from,
+    glance_judge,
+    last_sync_words,
+    practices_attention_read,
+    practices_glance_annotate,
+)
 from tenants.services import practice_create, practice_update
 
+PUBLIC_SCHEMA = "public"
 PAYMENTS_WARNING = (
     "Payments set Invoice Paid Amount and Patient Lifetime Value from Nextech payments. "
     "Not recommended for plastic-surgery practices: payments do not tie to appointments, and "
@@ -34,7 +46,21 @@ PAYMENTS_WARNING = (
 class AgencyAdminSite(admin.AdminSite):
     site_header = "AX Connect: agency"
     site_title = "AX Connect agency"
-    index_title = "Practices and operations"
+    index_title = "Practices that need attention"
+    index_template = "admin/agency_index.html"
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+              ) -> TemplateResponse:
+        now = timezone.now()
+        rows = practices_attention_read(now=now)
+        context = {
+            "attention": [{"glance": glance, "verdict": verdict,
+                           "last_sync": last_sync_words(glance.last_success_at, now=now)}
+                          for glance, verdict in rows if verdict.score],
+            "practices_fine": sum(1 for _, verdict in rows if not verdict.score),
+            **(extra_context or {}),
+        }
+        return super().index(request, extra_context=context)
 
 
 agency_admin_site = AgencyAdminSite(name="agency_admin")
@@ -86,11 +112,12 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
     change_form_template = "admin/tenants/practice/change_form.html"
     list_display = [
         "name",
+        "health",
+        "last_sync",
+        "status",
         "portal_link",
         "emr_flavor",
         "practice_type",
-        "status",
-        "status_reason",
         "poll_interval_minutes",
     ]
     list_filter = ["status", "emr_flavor", "practice_type"]
@@ -111,6 +138,35 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
         ("Billing", {"fields": ["price_per_location", "created_at"]}),
     ]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Practice]:
+        # The agency's own public tenant is not a practice: it is never listed, opened or
+        # deleted here (its schema holds every practice's rows).
+        queryset = super().get_queryset(request).exclude(schema_name=PUBLIC_SCHEMA)
+        return practices_glance_annotate(queryset.prefetch_related("domains"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_public:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Practice]) -> None:
+        super().delete_queryset(request, queryset.exclude(schema_name=PUBLIC_SCHEMA))
+
+    def delete_model(self, request: HttpRequest, obj: Practice) -> None:
+        if obj.is_public:
+            raise PermissionDenied("The agency's public tenant cannot be deleted.")
+        super().delete_model(request, obj)
+
+    @admin.display(description="Health")
+    def health(self, obj: Practice) -> str:
+        verdict = glance_judge(glance_from(obj), now=timezone.now())
+        text = "; ".join(verdict.problems) or "OK"
+        return format_html('<span class="health health-{}">{}</span>', verdict.level, text)
+
+    @admin.display(description="Last sync", ordering="glance_last_success")
+    def last_sync(self, obj: Practice) -> str:
+        return last_sync_words(glance_from(obj).last_success_at, now=timezone.now())
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "slug"] if obj is not None else fields
@@ -119,7 +175,8 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
     def portal_link(self, obj: Practice) -> str:
         if not obj.pk:
             return "-"
-        domain = obj.get_primary_domain()
+        # From the prefetched domains: one query for the whole list, not one per row.
+        domain = next((d for d in obj.domains.all() if d.is_primary), None)
         if domain is None:
             return "-"
         port = settings.PORT_SUFFIX
@@ -137,3 +194,8 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "practice", "role", "created_at"]
     list_filter = ["role", "practice"]
     autocomplete_fields = ["user"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "practice":
+            kwargs["queryset"] = Practice.objects.exclude(schema_name=PUBLIC_SCHEMA)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -6,7 +6,6 @@ on `agency_admin_site` before its URLs are built.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin
@@ -18,28 +17,18 @@ from integrations.health import PracticeHealth as Figures
 from integrations.health import agency_health
 from tenants.admin import agency_admin_site
 from tenants.models import Incident, PracticeHealth
-
-
-def _duration(value: timedelta | None) -> str:
-    if value is None:
-        return "–"
-    minutes = int(value.total_seconds() // 60)
-    if minutes < 90:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} days"
+from tenants.practice_glance import duration_words
 
 
 def _row(figures: Figures, now: Any) -> dict[str, Any]:
     rate = figures.error_rate
     return {
         "figures": figures,
-        "since_success": _duration(now - figures.last_success_at)
+        "since_success": duration_words(now - figures.last_success_at)
         if figures.last_success_at else "never",
-        "cursor_lag": _duration(figures.cursor_lag),
+        "cursor_lag": duration_words(figures.cursor_lag),
         "error_rate": f"{rate:.0%} of {figures.recent_ticks}" if rate is not None else "–",
-        "oldest_pending": _duration(now - figures.outbox_oldest_pending_at)
+        "oldest_pending": duration_words(now - figures.outbox_oldest_pending_at)
         if figures.outbox_oldest_pending_at else "",
     }
 

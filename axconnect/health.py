@@ -1,8 +1,9 @@
 """/healthz and /readyz for load balancers and orchestrators.
 
 - /healthz: the process answers, PostgreSQL answers, the task broker answers.
-- /readyz: all that, plus every migration applied and a writable database (not a
-  read-only replica or a server in recovery), i.e. this process can take work.
+- /readyz: all that, plus every public-schema migration applied and a writable database
+  (not a read-only replica or a server in recovery), i.e. this process can take work; it
+  also says how many practice schemas are still being migrated, without failing.
 
 Both answer 200 with a JSON body naming each check, or 503 naming the failing ones.
 They are served by a middleware placed first, so they answer on any Host header (probes
@@ -23,7 +24,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 log = logging.getLogger(__name__)
 
 REDIS_TIMEOUT_SECONDS = 3.0
-NEEDS_DATABASE = frozenset({"migrations", "writable"})  # not worth a second timeout
+# Not worth a second timeout once the database is unreachable.
+NEEDS_DATABASE = frozenset({"migrations", "practice_migrations", "writable"})
 
 
 def database_check() -> str:
@@ -63,6 +65,29 @@ def migrations_check() -> str:
     return "ok"
 
 
+_practices_current = False  # once every practice is migrated, it stays so for this code
+
+
+def practice_migrations_check() -> str:
+    """Whether every practice schema has this code's migrations. Reported, never failing:
+    practices are migrated after the public schema, while the new code already serves
+    (migrations are written to work on a half-migrated agency), and turning every web
+    process away meanwhile would be an outage."""
+    global _practices_current
+    if _practices_current:
+        return "ok"
+    from tenants.models import Practice  # loads models: only once apps are ready
+    from tenants.schema_versions import schemas_behind
+
+    schemas = list(Practice.objects.exclude(schema_name="public")
+                   .values_list("schema_name", flat=True))
+    behind = schemas_behind(schemas)
+    if behind:
+        return f"migrating: {len(behind)} of {len(schemas)} practice schemas behind"
+    _practices_current = True
+    return "ok"
+
+
 def writable_check() -> str:
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT pg_is_in_recovery()")
@@ -79,6 +104,7 @@ HEALTH_CHECKS: Mapping[str, Callable[[], str]] = {
 READY_CHECKS: Mapping[str, Callable[[], str]] = {
     **HEALTH_CHECKS,
     "migrations": migrations_check,
+    "practice_migrations": practice_migrations_check,
     "writable": writable_check,
 }
 

@@ -54,7 +54,7 @@ def test_healthy_answers_200_with_each_check(client):
         assert body["checks"]["database"] == "ok"
         assert body["checks"]["broker"].startswith("ok (")
     assert set(client.get("/readyz").json()["checks"]) == {
-        "database", "broker", "migrations", "writable"}
+        "database", "broker", "migrations", "practice_migrations", "writable"}
 
 
 def test_unreachable_database_answers_503_naming_it():

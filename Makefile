@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-packages test demo demo-once lint typecheck check-deploy bench clean
+.PHONY: install system-packages test bench-scale demo demo-once lint typecheck check-deploy bench clean
 
 install: $(STAMP)
 
@@ -52,6 +52,11 @@ check-deploy: $(STAMP)
 # The figures issue 8 asks for, against the sandboxes; prints a table, writes bench.json.
 bench: $(STAMP)
 	DJANGO_SETTINGS_MODULE=axconnect.settings $(BIN)/python -m bench --out bench.json
+
+# Issue 17's figures at hundreds to thousands of practices; its own target (tens of
+# minutes), never part of `make test`. Writes bench-scale.json.
+bench-scale: $(STAMP) system-packages
+	DJANGO_SETTINGS_MODULE=axconnect.settings AXC_DEVELOPMENT=1 $(BIN)/python -m bench.scale --out bench-scale.json
 
 clean:
 	rm -rf $(VENV) .localdb staticfiles

@@ -1,0 +1,39 @@
+"""Database connections one idle qcluster holds, and the pooler test's verdict."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from django.db import connection
+
+from bench.cluster import ROOT, bench_qcluster
+
+
+def _others() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                       "current_database() AND pid <> pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def idle_cluster_connections(*, workers: int = 2, threads: int = 16,
+                             settle_seconds: float = 10) -> int:
+    """Connections a qcluster of `workers` x `threads` holds with no tick running (each
+    running tick adds one: tick threads close theirs after each tick)."""
+    before = _others()
+    with bench_qcluster(workers=workers, threads=threads):
+        time.sleep(settle_seconds)
+        during = _others()
+    return during - before
+
+
+def ticks_through_pgbouncer_ok() -> bool:
+    """The pooler test of `make test`, run here for its verdict: two practices' ticks
+    through a real PgBouncer (session mode), each in its own schema, the lock holding."""
+    done = subprocess.run(  # noqa: S603 - our own test suite
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests/ops/test_pgbouncer.py"], cwd=ROOT, capture_output=True, text=True,
+        timeout=900)
+    return done.returncode == 0

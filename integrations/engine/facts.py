@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
@@ -48,7 +48,8 @@ class AppointmentFact:
     patient_id: str
     status: str | None
     status_label: str
-    date: date  # in the practice's time zone: the CRM stores dates only
+    date: date  # in the practice's time zone: the CRM's date fields hold dates only
+    start_time: time  # the same moment's local time of day, for the NXT time fields
     booked_at: datetime | None  # when it was created in Nextech
     last_updated: datetime | None
     type_id: str

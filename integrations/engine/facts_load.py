@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from integrations.categories import Category, Stage
@@ -31,6 +31,14 @@ def local_date(moment: datetime, time_zone: str) -> date:
     return moment.astimezone(ZoneInfo(time_zone)).date()
 
 
+def local_time(moment: datetime, time_zone: str) -> time:
+    """The time of day on the practice's clock (its offset that day: DST included).
+
+    Locations have no time zone of their own in Nextech's data, so the practice's applies.
+    """
+    return moment.astimezone(ZoneInfo(time_zone)).time().replace(tzinfo=None)
+
+
 def appointment_fact(row: KnownAppointment, *, time_zone: str) -> AppointmentFact:
     return AppointmentFact(
         id=row.nextech_id,
@@ -38,6 +46,7 @@ def appointment_fact(row: KnownAppointment, *, time_zone: str) -> AppointmentFac
         status=row.status or None,
         status_label=row.status_label,
         date=local_date(row.start, time_zone),
+        start_time=local_time(row.start, time_zone),
         booked_at=row.created,
         last_updated=row.last_updated,
         type_id=row.type_id,

@@ -122,7 +122,11 @@ def _payment_fields(payments: list[PaymentFact]) -> dict[str, str]:
     active = [p for p in payments if p.status == "active"]
     latest = max(active, key=lambda p: (p.payment_date or date.min, p.id), default=None)
     if latest is None:
-        return {}
+        if not payments:
+            return {}
+        # Every payment voided: what the contact showed of them is taken back.
+        return {"invoice_paid_amount": "", "nxt_last_payment_date": "",
+                "nxt_payment_status": "", "patient_lifetime_value": money(Decimal(0))}
     return {
         "invoice_paid_amount": money(latest.total),
         "nxt_last_payment_date": crm_date(latest.payment_date),

@@ -133,6 +133,13 @@ def test_payments_set_invoice_amount_last_payment_and_lifetime_value():
     assert state.opportunities[Pipeline.NON_SURGICAL].value == Decimal("600.00")
 
 
+def test_payments_all_voided_take_back_what_the_contact_showed():
+    state = desired([appointment()], [payment("p1", total="250.00", status="cancelled"),
+                                      payment("p2", total="-250.00", status="cancelled")])
+    assert state.fields["patient_lifetime_value"] == "0.00"
+    assert state.fields["invoice_paid_amount"] == state.fields["nxt_payment_status"] == ""
+
+
 def test_payments_switched_off_write_no_money():
     state = desired([appointment()], [payment()], payments_enabled=False)
     assert "patient_lifetime_value" not in state.fields

@@ -11,9 +11,11 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from integrations.category_review import suggestions_confirm, waiting_appointments_release
 from integrations.models import (
     AppointmentPurpose,
     AppointmentType,
@@ -76,6 +78,29 @@ class CategoryMappingAdmin(ImportExportModelAdmin):
     ]
     list_filter = ["category", "source"]
     search_fields = ["appointment_type__name", "purpose__name"]
+    readonly_fields = ["source", "confirmed_by", "confirmed_at"]
+    actions = ["suggestions_confirm_selected"]
+
+    @admin.action(description="Confirm the selected suggested categories as they are")
+    def suggestions_confirm_selected(self, request: HttpRequest, queryset: Any) -> None:
+        count = suggestions_confirm(mapping_ids=queryset.values_list("pk", flat=True),
+                                    by=request.user.get_username())
+        self.message_user(request, f"{count} suggested categor{'y' if count == 1 else 'ies'} "
+                          "confirmed; their appointments move at the next sync.")
+
+    def save_model(self, request: HttpRequest, obj: CategoryMapping, form: Any,
+                   change: bool) -> None:
+        """Saving a mapping here is a person deciding it: it is confirmed by them."""
+        # As in the portal: a new purpose row followed its type, which may have moved contacts.
+        waited = (not change and obj.purpose_id is None) or (
+            obj.source == CategoryMapping.Source.SUGGESTED)
+        obj.source = CategoryMapping.Source.CONFIRMED
+        obj.confirmed_by = request.user.get_username()
+        obj.confirmed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+        if waited:
+            waiting_appointments_release(type_ids=[obj.appointment_type.nextech_id],
+                                         by=obj.confirmed_by)
 
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # The confirm step imports without this by default, and a sheet that became

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from integrations.engine.desired import money
 from integrations.engine.facts import AppointmentFact, PaymentFact, Rules, StatusClass
-from integrations.engine.stages import category_of
+from integrations.engine.stages import category_of, uncategorized_reason
 
 NOTE_MARK = "AX Connect ref"
 
@@ -44,6 +44,8 @@ def payment_event_key(payment: PaymentFact) -> str:
 
 def appointment_note(appointment: AppointmentFact, rules: Rules, *, key: str) -> str:
     category = category_of(appointment, rules)
+    category_text = (category.label if category
+                     else f"Uncategorized ({uncategorized_reason(appointment, rules)})")
     lines = [
         f"Nextech appointment: {appointment.status_label or 'no status'}",
         f"Type: {appointment.type_name or '-'}",
@@ -51,7 +53,7 @@ def appointment_note(appointment: AppointmentFact, rules: Rules, *, key: str) ->
         f"Practitioner: {appointment.practitioner or '-'}",
         f"Location: {appointment.location_name or '-'}",
         f"Date: {appointment.date.month}/{appointment.date.day}/{appointment.date.year}",
-        f"Category: {category.label if category else 'Uncategorized (queued for review)'}",
+        f"Category: {category_text}",
         f"({NOTE_MARK} {key})",
     ]
     return "\n".join(lines)

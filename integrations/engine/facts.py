@@ -114,7 +114,10 @@ class Rules:
     surgical: bool  # plastic surgery + med spa; False: med spa only (no surgical pipeline)
     payments_enabled: bool
     # (type id, purpose id) and (type id, None) -> category; purpose-specific wins.
+    # Only mappings a person confirmed (in the portal, the admin or the spreadsheet).
     categories: Mapping[tuple[str, str | None], Category] = field(default_factory=dict)
+    # Set-up's name-based guesses nobody confirmed yet: shown, never acted on.
+    suggestions: Mapping[tuple[str, str | None], Category] = field(default_factory=dict)
     online_stage: Stage | None = None
     automations: tuple[Automation, ...] = ()
     review_workflow_id: str = ""

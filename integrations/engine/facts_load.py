@@ -95,9 +95,11 @@ def patient_history(
 def rules_load(practice: Practice) -> Rules:
     settings = EngineSettings.current()
     categories: dict[tuple[str, str | None], Category] = {}
+    suggestions: dict[tuple[str, str | None], Category] = {}
     for mapping in CategoryMapping.objects.select_related("appointment_type", "purpose"):
         purpose = mapping.purpose.nextech_id if mapping.purpose else None
-        categories[(mapping.appointment_type.nextech_id, purpose)] = Category(mapping.category)
+        into = suggestions if mapping.source == CategoryMapping.Source.SUGGESTED else categories
+        into[(mapping.appointment_type.nextech_id, purpose)] = Category(mapping.category)
     automations = tuple(
         Automation(
             trigger=rule.trigger,
@@ -119,6 +121,7 @@ def rules_load(practice: Practice) -> Rules:
         surgical=practice.practice_type == Practice.Kind.SURGICAL_AND_MEDSPA,
         payments_enabled=practice.payments_enabled,
         categories=categories,
+        suggestions=suggestions,
         online_stage=Stage(settings.online_routing) if settings.online_routing else None,
         automations=automations,
         review_workflow_id=settings.review_workflow_id,

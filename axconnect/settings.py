@@ -10,6 +10,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from axconnect.env import (
+    REQUIRED_IN_PRODUCTION,
+    ProductionSettingsMissing,
     database_from_url,
     embedded_database,
     env_bool,
@@ -17,6 +19,7 @@ from axconnect.env import (
     env_list,
     env_str,
     local_secret,
+    unset_settings,
 )
 from axconnect.logging import logging_config
 
@@ -24,6 +27,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = BASE_DIR / ".localdb"  # gitignored: embedded database and dev-only keys
 
 DEBUG = env_bool("DEBUG", False)
+# Development defaults stand in for the settings production requires (generated keys, the
+# embedded database, the GHL sandbox's app, an open /metrics) only when DEBUG is on, or
+# AXC_DEVELOPMENT for runs with otherwise production-like settings (tests, benchmarks).
+# Anywhere else a missing one stops the process here, naming every one missing.
+DEVELOPMENT = env_bool("AXC_DEVELOPMENT", DEBUG)
+# The required settings this process runs on development defaults for (`check --deploy`
+# reports each).
+DEVELOPMENT_DEFAULTS = unset_settings(REQUIRED_IN_PRODUCTION)
+if DEVELOPMENT_DEFAULTS and not DEVELOPMENT:
+    raise ProductionSettingsMissing(DEVELOPMENT_DEFAULTS)
 # The host the agency admin lives on; practices live on <slug>.<BASE_DOMAIN>.
 BASE_DOMAIN = env_str("AXC_BASE_DOMAIN", "localhost")
 SECRET_KEY = env_str("SECRET_KEY") or local_secret(LOCAL_DIR / "secret_key")
@@ -194,7 +207,7 @@ AXC_TICK_THREADS = env_int("AXC_TICK_THREADS", 16)
 # The poll task's body; the sync engine provides it.
 AXC_TICK_FUNCTION = env_str("AXC_TICK_FUNCTION", "integrations.engine.tick.practice_tick")
 
-# The GoHighLevel Marketplace app; the defaults are the GHL sandbox's public demo app.
+# The GoHighLevel Marketplace app; development defaults to the GHL sandbox's public demo app.
 GHL_CLIENT_ID = env_str("GHL_CLIENT_ID", "sandbox-app-client")
 GHL_CLIENT_SECRET = env_str("GHL_CLIENT_SECRET", "sandbox-app-secret")
 # Webhook public keys as PEM text (several may follow each other); unset: HighLevel's own.
@@ -227,5 +240,6 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"AX Connect <alerts@{BASE_DO
 ALERT_EMAILS = env_list("ALERT_EMAILS", [])
 # Raw Nextech payloads, sent CRM writes and sync logs older than this are purged daily.
 RETENTION_DAYS = env_int("AXC_RETENTION_DAYS", 30)
-# When set, /metrics wants "Authorization: Bearer <token>" (Prometheus' bearer_token).
+# /metrics wants "Authorization: Bearer <token>" (Prometheus' bearer_token); production
+# requires it, development without it leaves /metrics open.
 METRICS_TOKEN = env_str("METRICS_TOKEN")

@@ -5,6 +5,7 @@ See the README's "Settings" table for each variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -60,6 +61,8 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "import_export",
+    # Sign-in lockouts (public schema: one count per account and address, whatever host).
+    "axes",
 ]
 TENANT_APPS = ["integrations"]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -87,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the responses of both logins (portal and admin) as they leave.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -133,6 +138,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "portal:login"
+
+# django-axes checks every sign-in (portal and both admins) before the password does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords lock the account (from any address) and the address (for any
+# account): the next attempt is refused, even with the right password, for the cool-off.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXC_LOCKOUT_MINUTES", 30))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
+# The address behind AXC_TRUSTED_PROXIES reverse proxies (X-Forwarded-For), else the peer.
+AXES_CLIENT_IP_CALLABLE = "tenants.lockout.client_ip"
+TRUSTED_PROXIES = env_int("AXC_TRUSTED_PROXIES", 0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

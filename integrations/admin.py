@@ -1,7 +1,8 @@
 """The admin on a practice's own host: its catalog, categories, stages and sync log.
 
 Requests there already run in the practice's schema, so these are ordinary model admins.
-Only agency staff sign in here; practice staff use the portal.
+Only agency staff with a grant on this practice (`tenants.access`) sign in here; practice
+staff use the portal.
 """
 
 from __future__ import annotations
@@ -29,11 +30,17 @@ from integrations.models import (
     SyncState,
 )
 from integrations.resources import CategoryMappingResource
+from tenants.access import practice_role
 
 
 class PracticeAdminSite(admin.AdminSite):
     site_header = "AX Connect: practice"
     site_title = "AX Connect practice"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        tenant = getattr(request, "tenant", None)
+        return super().has_permission(request) and tenant is not None and (
+            practice_role(user=request.user, practice=tenant) is not None)
 
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)

@@ -6,6 +6,7 @@ Views parse input, call one of these and render (STYLE: services write).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -115,10 +116,17 @@ def dead_letter_retry(*, source: str, pk: int) -> int:
     raise ValueError(f"unknown dead-letter source {source!r}")
 
 
-def patient_access_record(*, user: Any, patient_ref: str, view: str) -> PatientAccessLog:
-    """Write the audit row for one view of a patient's activity (who, when, which patient)."""
-    entry = PatientAccessLog.objects.create(user_id=user.pk, username=user.get_username(),
-                                            patient_ref=patient_ref, view=view)
-    # Ids only: no names in the application log.
-    log.info("patient activity viewed: user %s, patient %s", user.pk, patient_ref)
-    return entry
+def patient_access_record(*, user: Any, patient_refs: Iterable[str], view: str) -> int:
+    """Write one audit row per patient a page showed `user` (who, when, which patient, where).
+
+    Members and agency staff alike: every page that shows patient data calls this before
+    it renders. Returns how many rows were written.
+    """
+    refs = sorted({ref for ref in patient_refs if ref})
+    PatientAccessLog.objects.bulk_create(
+        PatientAccessLog(user_id=user.pk, username=user.get_username(), patient_ref=ref,
+                         view=view) for ref in refs)
+    if refs:
+        # Ids only: no names in the application log.
+        log.info("patient data viewed: user %s, %s patient(s), %s", user.pk, len(refs), view)
+    return len(refs)

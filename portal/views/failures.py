@@ -9,13 +9,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from integrations.selectors.failures import dead_letters_list
 from portal.access import membership_required
-from portal.services import dead_letter_retry
+from portal.services import dead_letter_retry, patient_access_record
 
 
 @membership_required
 @require_GET
 def failures(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/failures.html", {"letters": dead_letters_list()})
+    letters = dead_letters_list()
+    patient_access_record(user=request.user, patient_refs=[x.patient_ref for x in letters],
+                          view="failures")
+    return render(request, "portal/failures.html", {"letters": letters})
 
 
 @membership_required

@@ -64,13 +64,13 @@ def test_retrying_twice_says_it_was_already_retried(portal_a, practice_a):
     assert portal_a.post("/failures/retry/", {"source": "x", "pk": 1}).status_code == 400
 
 
-def test_the_bill_lists_billable_active_locations_and_the_total(portal_a, practice_a):
+def test_the_bill_lists_billable_active_locations_and_the_total(owner_portal_a, practice_a):
     with in_schema(practice_a):
         Location.objects.create(nextech_id="1", name="Buckhead")
         Location.objects.create(nextech_id="2", name="Midtown")
         Location.objects.create(nextech_id="3", name="Storage", billable=False)
         Location.objects.create(nextech_id="4", name="Closed", active=False)
-    text = _text(portal_a.get("/bill/"))
+    text = _text(owner_portal_a.get("/bill/"))
     assert f"Bill for {timezone.localdate():%B %Y}" in text
     assert "Buckhead $99.00" in text and "Midtown $99.00" in text
     assert "Storage" not in text and "Closed" not in text

@@ -234,6 +234,8 @@ GHL_CLIENT_SECRET = env_str("GHL_CLIENT_SECRET", "sandbox-app-secret")
 # Webhook public keys as PEM text (several may follow each other); unset: HighLevel's own.
 GHL_WEBHOOK_ED25519_KEYS = env_str("GHL_WEBHOOK_ED25519_KEYS")
 GHL_WEBHOOK_RSA_KEYS = env_str("GHL_WEBHOOK_RSA_KEYS")
+# Where staff open a CRM contact (the agency's white-label domain, if it has one).
+AXC_CRM_APP_URL = env_str("AXC_CRM_APP_URL", "https://app.gohighlevel.com").rstrip("/")
 
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True

@@ -18,7 +18,7 @@ from integrations.nextech.client import NextechClient
 from integrations.onboarding import PracticeSetupSummary, practice_crm_setup
 from integrations.selectors.categories import category_review_read
 from tenants.ghl.client import ghl_client_for
-from tenants.ghl.connect import ghl_connection_read
+from tenants.ghl.connect import ghl_connection_read, ghl_location_name_refresh
 from tenants.models import NextechCredential, Practice
 from tenants.nextech_link import nextech_client_for, nextech_credentials
 from tenants.services import practice_set_status
@@ -192,6 +192,7 @@ def practice_setup_run(*, practice: Practice) -> PracticeSetupSummary:
         ghl = ghl_client_for(practice=practice)
     except ApiError as error:
         return PracticeSetupSummary(failures={error.system: error.detail})
+    ghl_location_name_refresh(practice=practice)
     return practice_crm_setup(practice=practice, nextech=nextech, ghl=ghl)
 
 

@@ -28,11 +28,13 @@ system-packages:
 test: $(STAMP) system-packages
 	$(BIN)/pytest -q
 
+# AXC_DEVELOPMENT: the demo runs on development defaults (generated keys, the embedded
+# database, the sandbox app), which production refuses.
 demo: $(STAMP)
-	$(BIN)/python manage.py demo
+	AXC_DEVELOPMENT=1 $(BIN)/python manage.py demo
 
 demo-once: $(STAMP)
-	$(BIN)/python manage.py demo --once
+	AXC_DEVELOPMENT=1 $(BIN)/python manage.py demo --once
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -47,11 +49,13 @@ check-deploy: $(STAMP)
 	AXC_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	ALLOWED_HOSTS=admin.example.com,.example.com AXC_BASE_DOMAIN=example.com \
 	DATABASE_URL=postgresql://axconnect@db.invalid/axconnect \
+	GHL_CLIENT_ID=check-deploy-app GHL_CLIENT_SECRET=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))') \
+	METRICS_TOKEN=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))') \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The figures issue 8 asks for, against the sandboxes; prints a table, writes bench.json.
 bench: $(STAMP)
-	DJANGO_SETTINGS_MODULE=axconnect.settings $(BIN)/python -m bench --out bench.json
+	DJANGO_SETTINGS_MODULE=axconnect.settings AXC_DEVELOPMENT=1 $(BIN)/python -m bench --out bench.json
 
 # Issue 17's figures at hundreds to thousands of practices; its own target (tens of
 # minutes), never part of `make test`. Writes bench-scale.json.

@@ -8,6 +8,31 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
+# What production never runs without: each has a development default (a generated key, the
+# embedded database, the GoHighLevel sandbox's app, an open /metrics) that must not reach it.
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "AXC_ENCRYPTION_KEYS",
+    "DATABASE_URL",
+    "GHL_CLIENT_ID",
+    "GHL_CLIENT_SECRET",
+    "METRICS_TOKEN",
+)
+
+
+class ProductionSettingsMissing(ImproperlyConfigured):
+    """Production (neither DEBUG nor AXC_DEVELOPMENT) started without required settings."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(
+            "AX Connect refuses to start in production (DEBUG and AXC_DEVELOPMENT are off) "
+            f"without these settings: {', '.join(missing)}. Set them in the environment "
+            "(the README's Settings table), or set DEBUG=1 for development."
+        )
+
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
@@ -30,6 +55,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not raw:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def unset_settings(names: tuple[str, ...]) -> list[str]:
+    """The names among `names` the environment leaves unset or empty."""
+    return [name for name in names if not os.environ.get(name, "").strip()]
 
 
 def local_secret(path: Path, make: object = None) -> str:

@@ -5,11 +5,14 @@ See the README's "Settings" table for each variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
 from axconnect.env import (
+    REQUIRED_IN_PRODUCTION,
+    ProductionSettingsMissing,
     database_from_url,
     embedded_database,
     env_bool,
@@ -17,6 +20,7 @@ from axconnect.env import (
     env_list,
     env_str,
     local_secret,
+    unset_settings,
 )
 from axconnect.logging import logging_config
 
@@ -24,6 +28,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = BASE_DIR / ".localdb"  # gitignored: embedded database and dev-only keys
 
 DEBUG = env_bool("DEBUG", False)
+# Development defaults stand in for the settings production requires (generated keys, the
+# embedded database, the GHL sandbox's app, an open /metrics) only when DEBUG is on, or
+# AXC_DEVELOPMENT for runs with otherwise production-like settings (tests, benchmarks).
+# Anywhere else a missing one stops the process here, naming every one missing.
+DEVELOPMENT = env_bool("AXC_DEVELOPMENT", DEBUG)
+# The required settings this process runs on development defaults for (`check --deploy`
+# reports each).
+DEVELOPMENT_DEFAULTS = unset_settings(REQUIRED_IN_PRODUCTION)
+if DEVELOPMENT_DEFAULTS and not DEVELOPMENT:
+    raise ProductionSettingsMissing(DEVELOPMENT_DEFAULTS)
 # The host the agency admin lives on; practices live on <slug>.<BASE_DOMAIN>.
 BASE_DOMAIN = env_str("AXC_BASE_DOMAIN", "localhost")
 SECRET_KEY = env_str("SECRET_KEY") or local_secret(LOCAL_DIR / "secret_key")
@@ -47,6 +61,8 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "import_export",
+    # Sign-in lockouts (public schema: one count per account and address, whatever host).
+    "axes",
 ]
 TENANT_APPS = ["integrations"]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -74,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the responses of both logins (portal and admin) as they leave.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -120,6 +138,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "portal:login"
+
+# django-axes checks every sign-in (portal and both admins) before the password does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords lock the account (from any address) and the address (for any
+# account): the next attempt is refused, even with the right password, for the cool-off.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXC_LOCKOUT_MINUTES", 30))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
+# The address behind AXC_TRUSTED_PROXIES reverse proxies (X-Forwarded-For), else the peer.
+AXES_CLIENT_IP_CALLABLE = "tenants.lockout.client_ip"
+TRUSTED_PROXIES = env_int("AXC_TRUSTED_PROXIES", 0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -194,12 +228,14 @@ AXC_TICK_THREADS = env_int("AXC_TICK_THREADS", 16)
 # The poll task's body; the sync engine provides it.
 AXC_TICK_FUNCTION = env_str("AXC_TICK_FUNCTION", "integrations.engine.tick.practice_tick")
 
-# The GoHighLevel Marketplace app; the defaults are the GHL sandbox's public demo app.
+# The GoHighLevel Marketplace app; development defaults to the GHL sandbox's public demo app.
 GHL_CLIENT_ID = env_str("GHL_CLIENT_ID", "sandbox-app-client")
 GHL_CLIENT_SECRET = env_str("GHL_CLIENT_SECRET", "sandbox-app-secret")
 # Webhook public keys as PEM text (several may follow each other); unset: HighLevel's own.
 GHL_WEBHOOK_ED25519_KEYS = env_str("GHL_WEBHOOK_ED25519_KEYS")
 GHL_WEBHOOK_RSA_KEYS = env_str("GHL_WEBHOOK_RSA_KEYS")
+# Where staff open a CRM contact (the agency's white-label domain, if it has one).
+AXC_CRM_APP_URL = env_str("AXC_CRM_APP_URL", "https://app.gohighlevel.com").rstrip("/")
 
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
@@ -227,5 +263,6 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"AX Connect <alerts@{BASE_DO
 ALERT_EMAILS = env_list("ALERT_EMAILS", [])
 # Raw Nextech payloads, sent CRM writes and sync logs older than this are purged daily.
 RETENTION_DAYS = env_int("AXC_RETENTION_DAYS", 30)
-# When set, /metrics wants "Authorization: Bearer <token>" (Prometheus' bearer_token).
+# /metrics wants "Authorization: Bearer <token>" (Prometheus' bearer_token); production
+# requires it, development without it leaves /metrics open.
 METRICS_TOKEN = env_str("METRICS_TOKEN")

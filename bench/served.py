@@ -18,6 +18,7 @@ from bench.latency import LatentApp
 from bench.practices import bench_practice_create, bench_practices_drop
 from bench.workload import bench_patient_add, visit_book
 from bench.world import CLIENT_ID, PASSWORD, USERNAME, practice_config
+from integrations.category_review import suggestions_confirm_all
 from integrations.clock import SYSTEM_CLOCK, Clock
 from integrations.ghl.sandbox import location_create
 from integrations.ghl.sandbox import make_app as ghl_make_app
@@ -104,6 +105,8 @@ class Served:
                                      ghl=ghl_client_for(practice=practice))
         if not summary.ok:
             raise RuntimeError(f"benchmark practice set-up failed: {summary.failures}")
+        with schema_context(practice.schema_name):
+            suggestions_confirm_all(by="bench")  # as the practice's client would
         synced = practice_poll(practice.schema_name)
         if synced.get("errors"):
             raise RuntimeError(f"benchmark practice first sync failed: {synced}")

@@ -9,6 +9,7 @@ import requests
 from django_tenants.utils import schema_context
 
 from bench.latency import LatentAdapter
+from integrations.category_review import suggestions_confirm_all
 from integrations.clock import Clock, SimulatedClock
 from integrations.engine.tick import practice_tick
 from integrations.ghl.auth import PrivateTokenSource
@@ -83,6 +84,8 @@ class World:
         summary = practice_crm_setup(practice=self.practice, nextech=self.nextech, ghl=self.ghl)
         if not summary.ok:
             raise RuntimeError(f"benchmark practice set-up failed: {summary.failures}")
+        with schema_context(self.practice.schema_name):
+            suggestions_confirm_all(by="bench")  # as the practice's client would
         self.nextech.tokens.access_token()  # signed in once, as a running practice is
         self.nextech.calls = self.ghl.calls = 0
 

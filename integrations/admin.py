@@ -1,7 +1,8 @@
 """The admin on a practice's own host: its catalog, categories, stages and sync log.
 
 Requests there already run in the practice's schema, so these are ordinary model admins.
-Only agency staff sign in here; practice staff use the portal.
+Only agency staff with a grant on this practice (`tenants.access`) sign in here; practice
+staff use the portal.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from integrations.category_review import suggestions_confirm, waiting_appointments_release
 from integrations.models import (
     AppointmentPurpose,
     AppointmentType,
@@ -21,17 +26,25 @@ from integrations.models import (
     CategoryMapping,
     CrmField,
     EngineSettings,
+    KnownPatient,
     Location,
+    PatientAccessLog,
     StageMapping,
     SyncLog,
     SyncState,
 )
 from integrations.resources import CategoryMappingResource
+from tenants.access import practice_role
 
 
 class PracticeAdminSite(admin.AdminSite):
     site_header = "AX Connect: practice"
     site_title = "AX Connect practice"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        tenant = getattr(request, "tenant", None)
+        return super().has_permission(request) and tenant is not None and (
+            practice_role(user=request.user, practice=tenant) is not None)
 
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)
@@ -40,8 +53,91 @@ class PracticeAdminSite(admin.AdminSite):
             context["site_header"] = f"AX Connect: {tenant.name}"
         return context
 
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        """The index and sidebar in staff's words: an admin's `staff_plural` names its model
+        (no model or migration change: the words are for people, the names for code)."""
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            for entry in app["models"]:
+                model_admin = self._registry.get(entry["model"])
+                entry["name"] = getattr(model_admin, "staff_plural", "") or entry["name"]
+        return apps
+
 
 practice_admin_site = PracticeAdminSite(name="practice_admin")
+
+
+class StaffWordsAdmin(admin.ModelAdmin):
+    """A model admin whose pages use `staff_plural` / `staff_singular` and explain the model
+    in `staff_help` above its list."""
+
+    change_list_template = "admin/integrations/staff_change_list.html"
+    staff_plural = ""
+    staff_singular = ""
+    staff_help = ""
+
+    def changelist_view(self, request: HttpRequest,
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        words = {"staff_help": self.staff_help}
+        if self.staff_plural:
+            words["title"] = self.staff_plural
+        return super().changelist_view(request, {**words, **(extra_context or {})})
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        words = {"title": self.staff_singular} if self.staff_singular else {}
+        return super().change_view(request, object_id, form_url,
+                                   {**words, **(extra_context or {})})
+
+
+class ReadOnlyAdmin(StaffWordsAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class AuditLogAdmin(ReadOnlyAdmin):
+    """An audit trail: read, never written or deleted from here (one by one or in bulk)."""
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+def patient_names_annotate(queryset: QuerySet[Any], id_field: str) -> QuerySet[Any]:
+    """Adds `patient_name` ("Given Family", from the patients the sync knows) beside the
+    Nextech patient id in `id_field`: one subquery, not one query per row."""
+    known = KnownPatient.objects.filter(nextech_id=OuterRef(id_field))
+    name = Concat("given", Value(" "), "family", output_field=CharField())
+    return queryset.annotate(patient_name=Subquery(
+        known.annotate(full=name).values("full")[:1], output_field=CharField()))
+
+
+class PatientNamesMixin:
+    """A `patient` column: the name beside the Nextech patient id in `patient_field`."""
+
+    patient_field = "patient_ref"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return patient_names_annotate(super().get_queryset(request),  # type: ignore[misc]
+                                      self.patient_field)
+
+    @admin.display(description="patient")
+    def patient(self, obj: Any) -> str:
+        return patient_words(obj, self.patient_field)
+
+
+def patient_words(obj: Any, id_field: str) -> str:
+    """"Jane Doe (12345)", or the id alone for a patient not read from Nextech yet."""
+    patient_id = getattr(obj, id_field)
+    name = (getattr(obj, "patient_name", "") or "").strip()
+    if not patient_id:
+        return "-"
+    return f"{name} ({patient_id})" if name else str(patient_id)
 
 
 @admin.register(Location, site=practice_admin_site)
@@ -76,6 +172,29 @@ class CategoryMappingAdmin(ImportExportModelAdmin):
     ]
     list_filter = ["category", "source"]
     search_fields = ["appointment_type__name", "purpose__name"]
+    readonly_fields = ["source", "confirmed_by", "confirmed_at"]
+    actions = ["suggestions_confirm_selected"]
+
+    @admin.action(description="Confirm the selected suggested categories as they are")
+    def suggestions_confirm_selected(self, request: HttpRequest, queryset: Any) -> None:
+        count = suggestions_confirm(mapping_ids=queryset.values_list("pk", flat=True),
+                                    by=request.user.get_username())
+        self.message_user(request, f"{count} suggested categor{'y' if count == 1 else 'ies'} "
+                          "confirmed; their appointments move at the next sync.")
+
+    def save_model(self, request: HttpRequest, obj: CategoryMapping, form: Any,
+                   change: bool) -> None:
+        """Saving a mapping here is a person deciding it: it is confirmed by them."""
+        # As in the portal: a new purpose row followed its type, which may have moved contacts.
+        waited = (not change and obj.purpose_id is None) or (
+            obj.source == CategoryMapping.Source.SUGGESTED)
+        obj.source = CategoryMapping.Source.CONFIRMED
+        obj.confirmed_by = request.user.get_username()
+        obj.confirmed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+        if waited:
+            waiting_appointments_release(type_ids=[obj.appointment_type.nextech_id],
+                                         by=obj.confirmed_by)
 
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # The confirm step imports without this by default, and a sheet that became
@@ -98,16 +217,24 @@ class StageMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncLog, site=practice_admin_site)
-class SyncLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "level", "kind", "message", "patient_ref", "contact_ref"]
+class SyncLogAdmin(PatientNamesMixin, AuditLogAdmin):
+    staff_plural = "Sync log"
+    staff_help = ("What AX Connect did for this practice, newest first: each poll, each "
+                  "Nextech event it read and each CRM write. Kept for the retention period; "
+                  "it cannot be edited or deleted here.")
+    list_display = ["created_at", "level", "kind", "message", "patient", "contact_ref"]
     list_filter = ["level", "kind"]
     search_fields = ["patient_ref", "contact_ref", "message"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+@admin.register(PatientAccessLog, site=practice_admin_site)
+class PatientAccessLogAdmin(PatientNamesMixin, AuditLogAdmin):
+    staff_plural = "Patient access log"
+    staff_help = ("Who opened which patient's activity in the portal, and when (the HIPAA "
+                  "access audit). It cannot be edited or deleted here.")
+    list_display = ["viewed_at", "username", "patient", "view"]
+    list_filter = ["view"]
+    search_fields = ["username", "patient_ref"]
 
 
 @admin.register(SyncState, site=practice_admin_site)

@@ -7,22 +7,33 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from integrations.admin import practice_admin_site
+from integrations.admin import (
+    PatientNamesMixin,
+    ReadOnlyAdmin,
+    practice_admin_site,
+)
 from integrations.engine.replay import inbox_replay, outbox_retry
 from integrations.models import InboxItem, NxtCreateRequest, OutboxOp
 from integrations.nxt_create.service import nxt_create_retry
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+# What each CRM write does, as staff would say it.
+CRM_WRITE_WORDS = {
+    "contact_upsert": "Create or update the contact",
+    "tags_add": "Add tags",
+    "tags_remove": "Remove tags",
+    "opportunity_upsert": "Create or move the opportunity",
+    "note_add": "Add a note",
+    "workflow_enrol": "Enrol in a workflow",
+}
 
 
 @admin.register(InboxItem, site=practice_admin_site)
 class InboxItemAdmin(ReadOnlyAdmin):
+    staff_plural = "Nextech changes read"
+    staff_singular = "Nextech change read"
+    staff_help = ("Every version of a Nextech appointment, patient or payment AX Connect has "
+                  "read, before it is turned into CRM writes. One that could not be "
+                  "understood is a dead letter with its reason; select it to process it again.")
     list_display = ["id", "resource", "external_id", "last_updated", "state", "error",
                     "received_at"]
     list_filter = ["state", "resource"]
@@ -37,13 +48,25 @@ class InboxItemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OutboxOp, site=practice_admin_site)
-class OutboxOpAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "patient_id", "state", "attempts", "last_error", "created_at",
+class OutboxOpAdmin(PatientNamesMixin, ReadOnlyAdmin):
+    patient_field = "patient_id"
+    staff_plural = "CRM writes"
+    staff_singular = "CRM write"
+    staff_help = ("A CRM write is one change AX Connect sends to GoHighLevel for a patient "
+                  "(update the contact, add a note, move the opportunity...). Each is queued "
+                  "when a Nextech change is read and sent in order; one that keeps failing "
+                  "becomes a dead letter with its reason. Fix the cause, then select it and "
+                  "send it again.")
+    list_display = ["id", "what", "patient", "state", "attempts", "last_error", "created_at",
                     "done_at"]
     list_filter = ["state", "kind"]
     search_fields = ["patient_id", "key"]
     exclude = ["payload"]
     actions = ["retry"]
+
+    @admin.display(description="what", ordering="kind")
+    def what(self, obj: OutboxOp) -> str:
+        return CRM_WRITE_WORDS.get(obj.kind, obj.kind)
 
     @admin.action(description="Send the selected dead letters again")
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxOp]) -> None:
@@ -54,6 +77,9 @@ class OutboxOpAdmin(ReadOnlyAdmin):
 @admin.register(NxtCreateRequest, site=practice_admin_site)
 class NxtCreateRequestAdmin(ReadOnlyAdmin):
     """Patients staff asked for with NXT-Create; a failed one shows what to fix."""
+
+    staff_help = ("Contacts tagged NXT-Create in the CRM, to be created as patients in "
+                  "Nextech. A failed one lists what to fix on the contact.")
 
     list_display = ["contact_id", "state", "reason", "nextech_id", "attempts", "tagged_at",
                     "created_at", "updated_at"]

@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django_tenants.utils import schema_context
 
 from axconnect.env import local_secret
+from integrations.category_review import suggestions_confirm_all
 from integrations.ghl.sandbox import GhlSandbox
 from integrations.ghl.sandbox import make_app as ghl_make_app
 from integrations.ghl.sandbox.seed import seed_demo_location
@@ -123,6 +124,9 @@ def demo_practice_setup(*, practice: Practice) -> dict[str, Any]:
 
     summary = practice_crm_setup(practice=practice, nextech=nextech_client_for(practice=practice),
                                  ghl=ghl_client_for(practice=practice))
+    with schema_context(practice.schema_name):
+        # The demo practice stands for one whose client has reviewed the suggestions.
+        suggestions_confirm_all(by="demo")
     return summary_as_dict(summary)
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from integrations.categories import CATEGORY_LABELS, Category
+from integrations.category_review import waiting_appointments_release
 from integrations.models import AppointmentPurpose, AppointmentType, CategoryMapping
 
 TYPE_ID = "Appointment type id"
@@ -123,6 +124,7 @@ class CategoryMappingResource(resources.ModelResource):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._seen_rows: dict[tuple[str, str], int] = {}
+        self._waited_type_ids: set[str] = set()  # types whose appointments waited for review
 
     def get_queryset(self) -> QuerySet[CategoryMapping]:
         return (CategoryMapping.objects.select_related("appointment_type", "purpose")
@@ -171,9 +173,22 @@ class CategoryMappingResource(resources.ModelResource):
 
     def before_save_instance(self, instance: CategoryMapping, row: Any, **kwargs: Any) -> None:
         user = kwargs.get("user")
+        # A purpose row that is new followed its type's category, which may have moved
+        # contacts; a suggested or missing type row moved nothing.
+        if (instance.pk is None and instance.purpose_id is None) or (
+                instance.source == CategoryMapping.Source.SUGGESTED):
+            self._waited_type_ids.add(instance.appointment_type.nextech_id)
         instance.source = CategoryMapping.Source.IMPORTED
         instance.confirmed_by = user.get_username() if user is not None else ""
         instance.confirmed_at = timezone.now()
+
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        written = not kwargs.get("dry_run") and not (
+            result.has_errors() or result.has_validation_errors())
+        if written:
+            user = kwargs.get("user")
+            waiting_appointments_release(type_ids=self._waited_type_ids,
+                                         by=user.get_username() if user else "the spreadsheet")
 
     # Export ------------------------------------------------------------------------
     def after_export(self, queryset: Any, dataset: Any, **kwargs: Any) -> None:

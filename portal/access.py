@@ -1,4 +1,7 @@
-"""Who may see a practice's portal: its members, and agency staff."""
+"""Who may see a practice's portal pages: a grant on the practice (`tenants.access`), and
+for members and the bill the owner role. Both roles review categories, follow patients
+and retry failures.
+"""
 
 from __future__ import annotations
 
@@ -12,35 +15,45 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 
-from tenants.models import Membership, Practice
+from tenants.access import OWNER, STAFF, practice_role
+from tenants.models import Practice
+
+View = Callable[..., HttpResponse]
 
 
 def user_can_open(*, user: Any, practice: Practice) -> bool:
-    if not user.is_authenticated or not user.is_active or practice.is_public:
-        return False
-    if user.is_staff:
-        return True
-    return Membership.objects.filter(user=user, practice=practice).exists()
+    return practice_role(user=user, practice=practice) is not None
 
 
-def membership_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send anonymous users to log in; refuse signed-in users of another practice."""
+def _role_required(roles: frozenset[str]) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(
+                    request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME
+                )
+            role = practice_role(user=request.user, practice=request.tenant)  # type: ignore[attr-defined]
+            if role is None:
+                raise PermissionDenied("This account has no access to this practice.")
+            if role not in roles:
+                raise PermissionDenied("Only the practice's owners can open this page.")
+            request.portal_role = role  # type: ignore[attr-defined]  # the nav shows what it may use
+            return view(request, *args, **kwargs)
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(
-                request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME
-            )
-        if not user_can_open(user=request.user, practice=request.tenant):  # type: ignore[attr-defined]
-            raise PermissionDenied("This account has no access to this practice.")
-        return view(request, *args, **kwargs)
+        return wrapped
 
-    return wrapped
+    return decorate
+
+
+# Anyone with a grant on this practice: category review, failures, patient activity.
+membership_required = _role_required(frozenset({OWNER, STAFF}))
+# Owners only: members and the bill.
+owner_required = _role_required(frozenset({OWNER}))
 
 
 class PortalLoginForm(AuthenticationForm):
-    """Refuse, at login, an account that belongs to another practice."""
+    """Refuse, at login, an account that has no grant on this practice."""
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)

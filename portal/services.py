@@ -6,21 +6,21 @@ Views parse input, call one of these and render (STYLE: services write).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from integrations.categories import Category
-from integrations.engine.replay import inbox_replay, outbox_retry
+from integrations.category_review import suggestions_confirm, waiting_appointments_release
+from integrations.engine.replay import appointments_redecide, inbox_replay, outbox_retry
 from integrations.models import (
     AppointmentPurpose,
     AppointmentType,
     CategoryMapping,
-    InboxItem,
-    KnownAppointment,
     PatientAccessLog,
     SyncLog,
 )
@@ -31,13 +31,21 @@ log = logging.getLogger(__name__)
 REEVALUATE_DAYS_DEFAULT = 30
 
 
-def category_mapping_set(*, appointment_type_id: int, purpose_id: int | None, category: str,
-                         user: Any) -> tuple[CategoryMapping, bool]:
-    """Set (or keep) the category of a type, or of one purpose of it, as confirmed by `user`;
-    returns the mapping and whether its category changed.
+@dataclass(frozen=True)
+class CategorySet:
+    mapping: CategoryMapping
+    changed: bool  # a confirmed category that moved contacts is now another one
+    released: int  # appointments that waited for this review, decided again next tick
 
-    New events use it at once (the engine loads the mappings every tick); contacts already
-    decided keep their stage until re-evaluated (`recent_contacts_reevaluate`).
+
+def category_mapping_set(*, appointment_type_id: int, purpose_id: int | None, category: str,
+                         user: Any) -> CategorySet:
+    """Set (or keep) the category of a type, or of one purpose of it, as confirmed by `user`.
+
+    A mapping that was only suggested (or missing) moved nothing: the appointments that
+    waited on it are decided again at the next tick. One a person had confirmed before
+    moved contacts already: they keep their stage until re-evaluated
+    (`recent_contacts_reevaluate`). New events use the mapping at once.
     Raises ValueError for an unknown category, DoesNotExist for an unknown type/purpose.
     """
     chosen = Category(category)
@@ -47,7 +55,7 @@ def category_mapping_set(*, appointment_type_id: int, purpose_id: int | None, ca
     with transaction.atomic():
         before = CategoryMapping.objects.filter(
             appointment_type=appointment_type, purpose=purpose).values_list(
-            "category", flat=True).first()
+            "category", "source").first()
         mapping, _ = CategoryMapping.objects.update_or_create(
             appointment_type=appointment_type, purpose=purpose,
             defaults={"category": chosen.value, "source": CategoryMapping.Source.CONFIRMED,
@@ -55,7 +63,18 @@ def category_mapping_set(*, appointment_type_id: int, purpose_id: int | None, ca
         target = f"{appointment_type.name} / {purpose.name}" if purpose else appointment_type.name
         SyncLog.objects.create(kind="category", message=(
             f"Category of {target} confirmed as {chosen.label} by {user.get_username()}")[:500])
-    return mapping, before != chosen.value
+        # A purpose without a row followed its type's category, which may have moved contacts.
+        waited = (before is None and purpose is None) or (
+            before is not None and before[1] == CategoryMapping.Source.SUGGESTED)
+        released = waiting_appointments_release(
+            type_ids=[appointment_type.nextech_id], by=user.get_username()) if waited else 0
+    changed = not waited and (before[0] if before else None) != chosen.value
+    return CategorySet(mapping=mapping, changed=changed, released=released)
+
+
+def category_suggestions_confirm(*, mapping_ids: list[int], user: Any) -> int:
+    """Confirm the suggestions shown to `user` as they stand ("Confirm all shown")."""
+    return suggestions_confirm(mapping_ids=mapping_ids, by=user.get_username())
 
 
 def category_mapping_follow_type(*, appointment_type_id: int, purpose_id: int,
@@ -73,22 +92,12 @@ def category_mapping_follow_type(*, appointment_type_id: int, purpose_id: int,
 def recent_contacts_reevaluate(*, appointment_type_id: int, user: Any,
                                days: int = REEVALUATE_DAYS_DEFAULT,
                                now: datetime | None = None) -> int:
-    """Have the next poll decide again the appointments of a type changed in the last `days`.
-
-    Re-queues the latest stored version of each such appointment; deciding a patient reads
-    all their appointments with today's categories, and notes and writes carry
-    idempotency keys, so a contact is moved if its stage changed and gets no second note.
-    Returns how many appointments were queued.
-    """
+    """Have the next poll decide again the appointments of a type changed in the last `days`
+    (`appointments_redecide`); returns how many appointments were queued."""
     since = (now or timezone.now()) - timedelta(days=days)
     type_id = AppointmentType.objects.get(pk=appointment_type_id).nextech_id
-    appointment_ids = KnownAppointment.objects.filter(
-        type_id=type_id, last_updated__gte=since).values_list("nextech_id", flat=True)
-    done = InboxItem.objects.filter(resource="Appointment", state=InboxItem.State.DONE,
-                                    external_id__in=list(appointment_ids))
-    latest = done.values("external_id").annotate(last=Max("id")).values_list("last", flat=True)
     with transaction.atomic():
-        count = InboxItem.objects.filter(pk__in=list(latest)).update(state=InboxItem.State.NEW)
+        count = appointments_redecide(type_ids=[type_id], changed_since=since)
         if count:
             SyncLog.objects.create(kind="replay", message=(
                 f"{count} appointment(s) queued to be decided again after a category change "
@@ -107,10 +116,17 @@ def dead_letter_retry(*, source: str, pk: int) -> int:
     raise ValueError(f"unknown dead-letter source {source!r}")
 
 
-def patient_access_record(*, user: Any, patient_ref: str, view: str) -> PatientAccessLog:
-    """Write the audit row for one view of a patient's activity (who, when, which patient)."""
-    entry = PatientAccessLog.objects.create(user_id=user.pk, username=user.get_username(),
-                                            patient_ref=patient_ref, view=view)
-    # Ids only: no names in the application log.
-    log.info("patient activity viewed: user %s, patient %s", user.pk, patient_ref)
-    return entry
+def patient_access_record(*, user: Any, patient_refs: Iterable[str], view: str) -> int:
+    """Write one audit row per patient a page showed `user` (who, when, which patient, where).
+
+    Members and agency staff alike: every page that shows patient data calls this before
+    it renders. Returns how many rows were written.
+    """
+    refs = sorted({ref for ref in patient_refs if ref})
+    PatientAccessLog.objects.bulk_create(
+        PatientAccessLog(user_id=user.pk, username=user.get_username(), patient_ref=ref,
+                         view=view) for ref in refs)
+    if refs:
+        # Ids only: no names in the application log.
+        log.info("patient data viewed: user %s, %s patient(s), %s", user.pk, len(refs), view)
+    return len(refs)

@@ -3,7 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal.views import activity, auth, billing, categories, dashboard, failures, review
+from portal.views import (
+    activity,
+    auth,
+    billing,
+    categories,
+    dashboard,
+    failures,
+    members,
+    review,
+)
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -23,4 +32,7 @@ portal_patterns = [
     path("failures/", failures.failures, name="failures"),
     path("failures/retry/", failures.failure_retry, name="failure_retry"),
     path("bill/", billing.bill, name="bill"),
+    path("members/", members.member_list, name="members"),
+    path("members/add/", members.member_add, name="member_add"),
+    path("members/<int:membership_id>/", members.member_change, name="member_change"),
 ]

@@ -10,7 +10,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -88,7 +88,7 @@ class GhlCredentialInline(admin.StackedInline):
     form = GhlCredentialForm
     extra = 0
     max_num = 1
-    readonly_fields = ["token_status", "connected_at", "last_error"]
+    readonly_fields = ["location_name", "token_status", "connected_at", "last_error"]
 
     @admin.display(description="Tokens")
     def token_status(self, obj: GhlCredential) -> str:
@@ -103,6 +103,15 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+
+def _practice_host(practice: Practice) -> str | None:
+    """The practice's primary host name, from its prefetched domains when the list has them
+    (one query for the whole list, not one per row)."""
+    if not practice.pk:
+        return None
+    domain = next((d for d in practice.domains.all() if d.is_primary), None)
+    return domain.domain if domain is not None else None
 
 
 @admin.register(Practice, site=agency_admin_site)
@@ -173,14 +182,20 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
 
     @admin.display(description="Portal")
     def portal_link(self, obj: Practice) -> str:
-        if not obj.pk:
+        host = _practice_host(obj)
+        if host is None:
             return "-"
-        # From the prefetched domains: one query for the whole list, not one per row.
-        domain = next((d for d in obj.domains.all() if d.is_primary), None)
-        if domain is None:
-            return "-"
-        port = settings.PORT_SUFFIX
-        return format_html('<a href="//{}{}/">{}</a>', domain.domain, port, domain.domain)
+        return format_html('<a href="//{}{}/">{}</a>', host, settings.PORT_SUFFIX, host)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        context = dict(extra_context or {})
+        practice = self.get_object(request, object_id)
+        host = _practice_host(practice) if practice is not None else None
+        if host is not None:
+            origin = f"//{host}{settings.PORT_SUFFIX}"
+            context["practice_links"] = {"admin": f"{origin}/admin/", "portal": f"{origin}/"}
+        return super().change_view(request, object_id, form_url, extra_context=context)
 
     def save_model(self, request: HttpRequest, obj: Practice, form: Any, change: bool) -> None:
         if change:

@@ -14,6 +14,7 @@ from django.urls import URLPattern, path, reverse
 from integrations.onboarding import summary_as_dict
 from tenants.models import Practice
 from tenants.onboarding import (
+    ACTIVATE_ANYWAY,
     nextech_connection_test,
     practice_activate,
     practice_checklist_read,
@@ -54,7 +55,11 @@ class OnboardingAdminMixin:
         context = dict(extra_context or {})
         practice = self.get_object(request, object_id)  # type: ignore[attr-defined]
         if practice is not None and not practice.is_public:
-            context["onboarding"] = practice_checklist_read(practice=practice)
+            checklist = practice_checklist_read(practice=practice)
+            context["onboarding"] = checklist
+            context["activate_anyway"] = next(
+                (ACTIVATE_ANYWAY for item in checklist
+                 if item.key == "categories" and not item.done), "")
             context["onboarding_urls"] = {
                 action.replace("-", "_"): reverse(
                     f"{self.admin_site.name}:tenants_practice_onboarding",  # type: ignore[attr-defined]
@@ -79,7 +84,8 @@ class OnboardingAdminMixin:
         elif action == "setup":
             level, text = _setup_message(practice)
         else:
-            ok, text = practice_activate(practice=practice)
+            ok, text = practice_activate(practice=practice,
+                                         anyway=request.POST.get("anyway") == "1")
             level = messages.SUCCESS if ok else messages.ERROR
         messages.add_message(request, level, text)
         return redirect(reverse(f"{self.admin_site.name}:tenants_practice_change",  # type: ignore[attr-defined]

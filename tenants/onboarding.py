@@ -18,7 +18,7 @@ from integrations.nextech.client import NextechClient
 from integrations.onboarding import PracticeSetupSummary, practice_crm_setup
 from integrations.selectors.categories import category_review_read
 from tenants.ghl.client import ghl_client_for
-from tenants.ghl.connect import ghl_connection_read
+from tenants.ghl.connect import ghl_connection_read, ghl_location_name_refresh
 from tenants.models import NextechCredential, Practice
 from tenants.nextech_link import nextech_client_for, nextech_credentials
 from tenants.services import practice_set_status
@@ -192,16 +192,30 @@ def practice_setup_run(*, practice: Practice) -> PracticeSetupSummary:
         ghl = ghl_client_for(practice=practice)
     except ApiError as error:
         return PracticeSetupSummary(failures={error.system: error.detail})
+    ghl_location_name_refresh(practice=practice)
     return practice_crm_setup(practice=practice, nextech=nextech, ghl=ghl)
 
 
-def practice_activate(*, practice: Practice) -> tuple[bool, str]:
-    """Start polling; the first tick backfills. Refused until both systems are connected."""
+ACTIVATE_ANYWAY = "Activate anyway; unconfirmed types wait for review"
+
+
+def practice_activate(*, practice: Practice, anyway: bool = False) -> tuple[bool, str]:
+    """Start polling; the first tick backfills. Refused until both systems are connected,
+    and, unless `anyway`, until every category is confirmed (the spec: "you must confirm
+    all mappings are correct before we finalize"). Activated anyway, an appointment whose
+    type is unconfirmed is noted as waiting for review and moves nothing until confirmed."""
     items = {item.key: item for item in practice_checklist_read(practice=practice)}
     missing = [items[key].label for key in ("nextech_tested", "ghl") if not items[key].done]
     if missing:
         return False, f"Not activated: {' and '.join(missing).lower()} first."
+    categories = items["categories"]
+    if not categories.done and not anyway:
+        why = categories.detail or "no appointment types pulled"
+        return False, (f"Not activated: categories not confirmed ({why}). Confirm them in "
+                       f"the portal's category review, or use “{ACTIVATE_ANYWAY}”.")
     practice_set_status(practice=practice, status=Practice.Status.ACTIVE)
     left = [item.label for item in items.values() if not item.done and item.key != "activated"]
     note = f" Still open: {', '.join(left)}." if left else ""
-    return True, f"Activated: the first poll backfills recent and upcoming visits.{note}"
+    waiting = (" Appointments of unconfirmed types are noted as waiting for review and move "
+               "nothing until their category is confirmed." if not categories.done else "")
+    return True, f"Activated: the first poll backfills recent and upcoming visits.{note}{waiting}"

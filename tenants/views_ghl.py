@@ -14,7 +14,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.ghl.webhooks import WebhookRejected
-from tenants.ghl.connect import ConnectFailed, ghl_connect_begin, ghl_connect_finish
+from tenants.ghl.connect import (
+    ConnectFailed,
+    ghl_connect_begin,
+    ghl_connect_finish,
+    ghl_location_words,
+)
 from tenants.ghl.webhooks import UnknownLocation, ghl_webhook_receive, rejection_status
 from tenants.models import Practice
 
@@ -57,7 +62,7 @@ def ghl_connect_callback(request: HttpRequest) -> HttpResponse:
     except ConnectFailed as exc:
         messages.error(request, str(exc))
         return redirect(_practice_page(exc.practice_id))
-    messages.success(request, f"GoHighLevel connected (location {credential.location_id}).")
+    messages.success(request, f"GoHighLevel connected: {ghl_location_words(credential)}.")
     return redirect(_practice_page(credential.practice_id))
 
 

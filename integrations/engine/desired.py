@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 from integrations.categories import Pipeline, Stage
@@ -46,6 +46,15 @@ def crm_date(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def crm_time(value: time | None) -> str:
+    """A time of day as the front desk says it: "2:30 PM", "10:00 AM" (the CRM's DATE
+    fields have no time, so the time is a text field beside the date)."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+
+
 def money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'))}"
 
@@ -78,12 +87,12 @@ def is_existing_patient(
 def next_visit(appointments: Iterable[AppointmentFact], *, today: date) -> AppointmentFact | None:
     """The earliest upcoming appointment that is still on; None clears Next Visit."""
     upcoming = [a for a in appointments if a.date >= today and a.status_class is StatusClass.BOOKED]
-    return min(upcoming, key=lambda a: (a.date, a.id), default=None)
+    return min(upcoming, key=lambda a: (a.date, a.start_time, a.id), default=None)
 
 
 def last_visit(appointments: Iterable[AppointmentFact]) -> AppointmentFact | None:
     fulfilled = [a for a in appointments if a.status_class is StatusClass.FULFILLED]
-    return max(fulfilled, key=lambda a: (a.date, a.id), default=None)
+    return max(fulfilled, key=lambda a: (a.date, a.start_time, a.id), default=None)
 
 
 def latest_change(appointments: Iterable[AppointmentFact]) -> AppointmentFact | None:
@@ -99,6 +108,7 @@ def _appointment_fields(appointment: AppointmentFact, rules: Rules) -> dict[str,
     category = category_of(appointment, rules)
     return {
         "nxt_appointment_date": crm_date(appointment.date),
+        "nxt_appointment_time": crm_time(appointment.start_time),
         "nxt_appointment_location": appointment.location_name,
         "nxt_appointment_practitioner": appointment.practitioner,
         "nxt_appointment_purpose": ", ".join(appointment.purpose_names),
@@ -112,7 +122,11 @@ def _payment_fields(payments: list[PaymentFact]) -> dict[str, str]:
     active = [p for p in payments if p.status == "active"]
     latest = max(active, key=lambda p: (p.payment_date or date.min, p.id), default=None)
     if latest is None:
-        return {}
+        if not payments:
+            return {}
+        # Every payment voided: what the contact showed of them is taken back.
+        return {"invoice_paid_amount": "", "nxt_last_payment_date": "",
+                "nxt_payment_status": "", "patient_lifetime_value": money(Decimal(0))}
     return {
         "invoice_paid_amount": money(latest.total),
         "nxt_last_payment_date": crm_date(latest.payment_date),
@@ -157,6 +171,7 @@ def contact_desired(
         fields.update(_appointment_fields(latest, rules))
     upcoming = next_visit(visits, today=today)
     fields["next_visit_date"] = crm_date(upcoming.date) if upcoming else ""
+    fields["nxt_next_visit_time"] = crm_time(upcoming.start_time) if upcoming else ""
     fields["next_visit_service"] = upcoming.service if upcoming else ""
     previous = last_visit(visits)
     if previous is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from integrations.engine.desired import money
 from integrations.engine.facts import AppointmentFact, PaymentFact, Rules, StatusClass
-from integrations.engine.stages import category_of
+from integrations.engine.stages import category_of, uncategorized_reason
 
 NOTE_MARK = "AX Connect ref"
 
@@ -44,6 +44,8 @@ def payment_event_key(payment: PaymentFact) -> str:
 
 def appointment_note(appointment: AppointmentFact, rules: Rules, *, key: str) -> str:
     category = category_of(appointment, rules)
+    category_text = (category.label if category
+                     else f"Uncategorized ({uncategorized_reason(appointment, rules)})")
     lines = [
         f"Nextech appointment: {appointment.status_label or 'no status'}",
         f"Type: {appointment.type_name or '-'}",
@@ -51,21 +53,60 @@ def appointment_note(appointment: AppointmentFact, rules: Rules, *, key: str) ->
         f"Practitioner: {appointment.practitioner or '-'}",
         f"Location: {appointment.location_name or '-'}",
         f"Date: {appointment.date.month}/{appointment.date.day}/{appointment.date.year}",
-        f"Category: {category.label if category else 'Uncategorized (queued for review)'}",
+        f"Category: {category_text}",
         f"({NOTE_MARK} {key})",
     ]
     return "\n".join(lines)
 
 
+def payment_void_key(payment: PaymentFact) -> str:
+    """One per payment, whatever versions follow: a payment is taken back once."""
+    return "pay:" + payment.id + ":voided"
+
+
+# How an active payment's note begins: what tells a payment that was noted.
+PAYMENT_NOTE_HEAD = "Nextech payment: active"
+
+
 def payment_note(payment: PaymentFact, *, key: str) -> str:
+    """The note for an active payment (the spec's trigger)."""
+    return _payment_lines(PAYMENT_NOTE_HEAD, f"${money(payment.total)}", payment, key=key)
+
+
+def payment_void_note(payment: PaymentFact, *, key: str) -> str:
+    """The note for a noted payment Nextech no longer counts (voided, entered in error).
+    The amount is the payment's own, never the negative of the row that voids it."""
+    return _payment_lines(f"Nextech payment voided ({payment.status})",
+                          f"${money(abs(payment.total))}, no longer counted", payment, key=key)
+
+
+def _payment_lines(head: str, amount: str, payment: PaymentFact, *, key: str) -> str:
     when = payment.payment_date
     lines = [
-        f"Nextech payment: {payment.status}",
-        f"Amount: ${money(payment.total)}",
+        head,
+        f"Amount: {amount}",
         f"Date: {when.month}/{when.day}/{when.year}" if when else "Date: -",
         f"({NOTE_MARK} {key})",
     ]
     return "\n".join(lines)
+
+
+def payment_note_plan(payment: PaymentFact, *, noted: set[str]) -> tuple[str, str] | None:
+    """The note a payment event gets, as (event key, body), or None.
+
+    `noted`: ids of the patient's payments noted as active so far; updated here. An
+    active payment is noted; one that no longer counts is noted as voided only if it was
+    noted before: a payment cancelled before it was ever seen, and the cancelled row
+    that voids another, are no payment the contact has heard of.
+    """
+    if payment.status == "active":
+        noted.add(payment.id)
+        key = payment_event_key(payment)
+        return key, payment_note(payment, key=key)
+    if payment.id in noted:
+        key = payment_void_key(payment)
+        return key, payment_void_note(payment, key=key)
+    return None
 
 
 @dataclass(frozen=True)

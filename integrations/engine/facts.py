@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
@@ -48,7 +48,8 @@ class AppointmentFact:
     patient_id: str
     status: str | None
     status_label: str
-    date: date  # in the practice's time zone: the CRM stores dates only
+    date: date  # in the practice's time zone: the CRM's date fields hold dates only
+    start_time: time  # the same moment's local time of day, for the NXT time fields
     booked_at: datetime | None  # when it was created in Nextech
     last_updated: datetime | None
     type_id: str
@@ -113,7 +114,10 @@ class Rules:
     surgical: bool  # plastic surgery + med spa; False: med spa only (no surgical pipeline)
     payments_enabled: bool
     # (type id, purpose id) and (type id, None) -> category; purpose-specific wins.
+    # Only mappings a person confirmed (in the portal, the admin or the spreadsheet).
     categories: Mapping[tuple[str, str | None], Category] = field(default_factory=dict)
+    # Set-up's name-based guesses nobody confirmed yet: shown, never acted on.
+    suggestions: Mapping[tuple[str, str | None], Category] = field(default_factory=dict)
     online_stage: Stage | None = None
     automations: tuple[Automation, ...] = ()
     review_workflow_id: str = ""

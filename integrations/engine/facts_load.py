@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from integrations.categories import Category, Stage
@@ -31,6 +31,14 @@ def local_date(moment: datetime, time_zone: str) -> date:
     return moment.astimezone(ZoneInfo(time_zone)).date()
 
 
+def local_time(moment: datetime, time_zone: str) -> time:
+    """The time of day on the practice's clock (its offset that day: DST included).
+
+    Locations have no time zone of their own in Nextech's data, so the practice's applies.
+    """
+    return moment.astimezone(ZoneInfo(time_zone)).time().replace(tzinfo=None)
+
+
 def appointment_fact(row: KnownAppointment, *, time_zone: str) -> AppointmentFact:
     return AppointmentFact(
         id=row.nextech_id,
@@ -38,6 +46,7 @@ def appointment_fact(row: KnownAppointment, *, time_zone: str) -> AppointmentFac
         status=row.status or None,
         status_label=row.status_label,
         date=local_date(row.start, time_zone),
+        start_time=local_time(row.start, time_zone),
         booked_at=row.created,
         last_updated=row.last_updated,
         type_id=row.type_id,
@@ -86,9 +95,11 @@ def patient_history(
 def rules_load(practice: Practice) -> Rules:
     settings = EngineSettings.current()
     categories: dict[tuple[str, str | None], Category] = {}
+    suggestions: dict[tuple[str, str | None], Category] = {}
     for mapping in CategoryMapping.objects.select_related("appointment_type", "purpose"):
         purpose = mapping.purpose.nextech_id if mapping.purpose else None
-        categories[(mapping.appointment_type.nextech_id, purpose)] = Category(mapping.category)
+        into = suggestions if mapping.source == CategoryMapping.Source.SUGGESTED else categories
+        into[(mapping.appointment_type.nextech_id, purpose)] = Category(mapping.category)
     automations = tuple(
         Automation(
             trigger=rule.trigger,
@@ -110,6 +121,7 @@ def rules_load(practice: Practice) -> Rules:
         surgical=practice.practice_type == Practice.Kind.SURGICAL_AND_MEDSPA,
         payments_enabled=practice.payments_enabled,
         categories=categories,
+        suggestions=suggestions,
         online_stage=Stage(settings.online_routing) if settings.online_routing else None,
         automations=automations,
         review_workflow_id=settings.review_workflow_id,

@@ -27,8 +27,10 @@ from integrations.clock import Clock
 from integrations.engine.crashpoints import crashpoint
 from integrations.engine.events import NOTE_MARK
 from integrations.ghl.client import ContactInput, GhlClient
+from integrations.ghl.fields import ALL_FIELDS
 from integrations.http import ApiError, ErrorKind
 from integrations.models import CrmField, KnownPatient, OutboxOp, StageMapping, SyncLog
+from integrations.onboarding.crm import crm_fields_setup
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +96,21 @@ class OutboxSender:
                 for identifier, value in zip(("email", "phone"), row, strict=True)
                 if mine.get(identifier) == value}
 
-    def contact_upsert(self, op: OutboxOp) -> dict[str, Any]:
-        core, fields = dict(op.payload["core"]), op.payload["fields"]
+    def _fields_ensure(self, fields: dict[str, str]) -> None:
+        """Create the fields a release added (e.g. the NXT time fields) in a practice set
+        up before it, once, instead of dead-lettering every contact until set-up is re-run."""
         missing = sorted(k for k in fields if k not in self.field_ids)
+        known = [d for d in ALL_FIELDS if d.key in missing]
+        if known:
+            stored = crm_fields_setup(client=self.client, definitions=known)
+            self.field_ids.update({k: f.ghl_field_id for k, f in stored.items()})
+            missing = sorted(k for k in fields if k not in self.field_ids)
         if missing:
             raise NeedsStaff(f"CRM custom fields not set up: {', '.join(missing)}")
+
+    def contact_upsert(self, op: OutboxOp) -> dict[str, Any]:
+        core, fields = dict(op.payload["core"]), op.payload["fields"]
+        self._fields_ensure(fields)
         patient = self._patient(op)
         if not patient.contact_id:
             # GoHighLevel's upsert matches on email or phone: a shared one would write this

@@ -24,12 +24,12 @@ from integrations.engine.apply import (
 from integrations.engine.crashpoints import crashpoint
 from integrations.engine.desired import contact_desired
 from integrations.engine.events import (
+    PAYMENT_NOTE_HEAD,
     appointment_enrolments,
     appointment_event_key,
     appointment_note,
     payment_enrolments,
-    payment_event_key,
-    payment_note,
+    payment_note_plan,
 )
 from integrations.engine.facts import Rules, StatusClass
 from integrations.engine.facts_load import appointment_fact, patient_fact, payment_fact
@@ -108,7 +108,9 @@ def inbox_group(result: ProcessResult) -> dict[str, list[tuple[InboxItem, Any]]]
     return groups
 
 
-def _event_ops(event: Event, ctx: Context, snapshot: dict[str, Any]) -> list[PlannedOp]:
+def _event_ops(event: Event, ctx: Context, snapshot: dict[str, Any],
+               payments_noted: set[str]) -> list[PlannedOp]:
+    """The note and enrolments of one event. `payments_noted`: see `payment_note_plan`."""
     ops: list[PlannedOp] = []
     if event.appointment is not None:
         visit = event.appointment
@@ -137,16 +139,13 @@ def _event_ops(event: Event, ctx: Context, snapshot: dict[str, Any]) -> list[Pla
                 )
     else:
         assert event.payment is not None
-        key = payment_event_key(event.payment)
         if not ctx.rules.payments_enabled:
             return []
-        ops.append(
-            PlannedOp(
-                key=f"note:{key}",
-                kind="note_add",
-                payload={"body": payment_note(event.payment, key=key)},
-            )
-        )
+        planned = payment_note_plan(event.payment, noted=payments_noted)
+        if planned is None:
+            return []
+        key, body = planned
+        ops.append(PlannedOp(key=f"note:{key}", kind="note_add", payload={"body": body}))
         enrolments = payment_enrolments(event.payment, ctx.rules, key=key)
     ops.extend(
         PlannedOp(key=e.key, kind="workflow_enrol", payload={"workflow_id": e.workflow_id})
@@ -208,8 +207,9 @@ def patient_process(
         ops, state = contact_plan(previous=previous, desired=desired, version=version)
         extras = {k: v for k, v in previous.items() if k not in state}
         state.update(extras)
+        payments_noted = _payments_noted(patient_id, known.events)
         for event in known.events:
-            ops.extend(_event_ops(event, ctx, state))
+            ops.extend(_event_ops(event, ctx, state, payments_noted))
             logs.append(_event_log(event, ctx, patient_id))
         if _birthday_newly_set(previous, state):
             ops.extend(
@@ -244,6 +244,17 @@ def patient_process(
         )
         result.events += len(known.events)
         result.patients += 1
+
+
+def _payments_noted(patient_id: str, events: list[Event]) -> set[str]:
+    """Ids of the patient's payments whose active version was noted (queued as a note).
+    Read only when an event is a payment no longer active: the one case it decides."""
+    if not any(e.payment is not None and e.payment.status != "active" for e in events):
+        return set()
+    keys = OutboxOp.objects.filter(
+        patient_id=patient_id, kind="note_add", key__startswith="note:pay:",
+        payload__body__startswith=PAYMENT_NOTE_HEAD).values_list("key", flat=True)
+    return {key.split(":")[2] for key in keys}  # note:pay:<payment id>:<digest>
 
 
 def _birthday_newly_set(previous: dict[str, Any], state: dict[str, Any]) -> bool:

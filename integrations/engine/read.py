@@ -27,9 +27,11 @@ from integrations.nextech.resources import NextechParseError
 log = logging.getLogger(__name__)
 
 # Re-read this much before the cursor: covers clock skew between Nextech and us, and
-# changes committed late inside Nextech. Kept short: an idle tick re-reads whatever
-# changed in this window, so a longer one costs pages on every quiet tick.
-OVERLAP = timedelta(minutes=2)
+# changes Nextech stamps when they begin but commits later (a long save), which a scan
+# already past their stamp would otherwise never see. A change re-read in the window is
+# the same version and is stored once (see `_store`), so the cost of a wide window is
+# only the pages a quiet tick re-reads.
+OVERLAP = timedelta(minutes=5)
 # Bounds one tick's reading; an unfinished scan resumes on the next tick.
 MAX_PAGES_PER_RESOURCE = 40
 

@@ -38,13 +38,39 @@ ONLINE_AS: dict[Stage, Category] = {
 SURGICAL_CATEGORIES = frozenset({Category.SURGICAL_CONSULT, Category.SURGICAL_APPOINTMENT})
 
 
+def _mapping_of(appointment: AppointmentFact, rules: Rules) -> tuple[Category | None, bool]:
+    """The governing mapping's category and whether a person confirmed it.
+
+    A purpose-specific mapping beats the type-only one, confirmed or not: a suggestion that
+    a purpose differs from its type must not be overruled by the type's category.
+    """
+    keys = [(appointment.type_id, p) for p in appointment.purpose_ids]
+    for key in [*keys, (appointment.type_id, None)]:
+        if key in rules.categories:
+            return rules.categories[key], True
+        if key in rules.suggestions:
+            return rules.suggestions[key], False
+    return None, False
+
+
 def category_of(appointment: AppointmentFact, rules: Rules) -> Category | None:
-    """A purpose-specific mapping beats the type-only one; None when unmapped."""
-    for purpose_id in appointment.purpose_ids:
-        found = rules.categories.get((appointment.type_id, purpose_id))
-        if found is not None:
-            return found
-    return rules.categories.get((appointment.type_id, None))
+    """The confirmed category; None when unmapped or only suggested (waiting for review)."""
+    category, confirmed = _mapping_of(appointment, rules)
+    return category if confirmed else None
+
+
+def suggestion_of(appointment: AppointmentFact, rules: Rules) -> Category | None:
+    """The unconfirmed suggestion the appointment waits on, if that is why it has none."""
+    category, confirmed = _mapping_of(appointment, rules)
+    return None if confirmed else category
+
+
+def uncategorized_reason(appointment: AppointmentFact, rules: Rules) -> str:
+    """Why an appointment without a category moves nothing, in the note's and log's words."""
+    suggested = suggestion_of(appointment, rules)
+    if suggested is not None:
+        return f"suggested {suggested.label}, not confirmed: waits for review"
+    return "uncategorized appointment type: queued for review"
 
 
 @dataclass(frozen=True)
@@ -59,7 +85,7 @@ class StageDecision:
 def stage_of(appointment: AppointmentFact, rules: Rules) -> StageDecision:
     category = category_of(appointment, rules)
     if category is None:
-        return StageDecision(None, "uncategorized appointment type: queued for review")
+        return StageDecision(None, uncategorized_reason(appointment, rules))
     if category in NON_MOVING_CATEGORIES:
         return StageDecision(None, f"{category.label} never moves the opportunity")
     if category is Category.ONLINE:

@@ -18,6 +18,7 @@ from integrations.ghl.models import (
     Contact,
     ContactUpsertResult,
     CustomField,
+    Location,
     Note,
     Opportunity,
     Pipeline,
@@ -25,6 +26,7 @@ from integrations.ghl.models import (
     Workflow,
     contact_parse,
     custom_field_parse,
+    location_parse,
     note_parse,
     opportunity_parse,
     pipeline_parse,
@@ -47,6 +49,7 @@ OPPORTUNITIES_SEARCH = "/opportunities/search"
 OPPORTUNITIES = "/opportunities/"
 OPPORTUNITY = "/opportunities/{opportunity_id}"
 CUSTOM_FIELDS = "/locations/{location_id}/customFields"
+LOCATION = "/locations/{location_id}"
 USERS = "/users/"
 
 SEARCH_PAGE_LIMIT = 100
@@ -204,6 +207,12 @@ class GhlClient(GhlHttp):
     def contacts_with_tag(self, *, tag: str) -> Iterator[Contact]:
         """Contacts carrying `tag` (advanced search; `eq` on tags means "has this tag")."""
         return self.contacts_search(filters=[{"field": "tags", "operator": "eq", "value": tag}])
+
+    # The sub-account ----------------------------------------------------------
+    def location_get(self) -> Location:
+        """The sub-account the token belongs to (its name is what staff recognise)."""
+        data = self._json("GET", _path(LOCATION, location_id=self.location_id))
+        return location_parse(data["location"])
 
     # Workflows, users -------------------------------------------------------
     def workflows_list(self) -> tuple[Workflow, ...]:

@@ -2,7 +2,9 @@
 
 Names and types of the ten NXT fields come from the product spec's table ("All
 Nextech-specific fields are organized in a Nextech folder"); the others are the
-standard fields the spec says the integration updates.
+standard fields the spec says the integration updates. NXT Appointment Time and NXT
+Next Visit Time are additions: GoHighLevel's DATE fields hold no time of day, so the
+visit's local time goes beside its date as text ("2:30 PM").
 
 Folders: the v2 create-field contract (`POST /locations/{id}/customFields`) declares
 no `parentId`, and the folder API (`/custom-fields/folder`) does not cover contact
@@ -42,6 +44,7 @@ NXT_FIELDS: tuple[FieldDefinition, ...] = (
     _nxt("nxt_patient_id", "NXT Patient ID"),
     _nxt("nxt_appointment_type", "NXT Appointment Type"),
     _nxt("nxt_appointment_date", "NXT Appointment Date", "DATE"),
+    _nxt("nxt_appointment_time", "NXT Appointment Time"),
     _nxt("nxt_appointment_status", "NXT Appointment Status"),
     _nxt("nxt_appointment_location", "NXT Appointment Location"),
     _nxt("nxt_appointment_practitioner", "NXT Appointment Practitioner"),
@@ -49,6 +52,7 @@ NXT_FIELDS: tuple[FieldDefinition, ...] = (
     _nxt("nxt_payment_status", "NXT Payment Status"),
     _nxt("nxt_last_payment_date", "NXT Last Payment Date", "DATE"),
     _nxt("nxt_birthday", "NXT Birthday", "DATE"),
+    _nxt("nxt_next_visit_time", "NXT Next Visit Time"),
 )
 
 STANDARD_FIELDS: tuple[FieldDefinition, ...] = (

@@ -112,6 +112,15 @@ class CustomField:
 
 
 @dataclass(frozen=True)
+class Location:
+    """A sub-account: what staff call it, and the agency (company) it belongs to."""
+
+    id: str
+    name: str
+    company_id: str
+
+
+@dataclass(frozen=True)
 class User:
     id: str
     name: str
@@ -174,3 +183,8 @@ def custom_field_parse(raw: Mapping[str, Any]) -> CustomField:
 def user_parse(raw: Mapping[str, Any]) -> User:
     name = raw.get("name") or " ".join(filter(None, (raw.get("firstName"), raw.get("lastName"))))
     return User(id=str(raw["id"]), name=str(name), email=raw.get("email"))
+
+
+def location_parse(raw: Mapping[str, Any]) -> Location:
+    return Location(id=str(raw["id"]), name=str(raw.get("name") or ""),
+                    company_id=str(raw.get("companyId") or ""))

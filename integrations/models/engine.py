@@ -21,6 +21,9 @@ class Cursor(models.Model):
     # A backfill reads appointments dated in a window instead of recent changes.
     window_start = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)
+    # A backfill's progress: entries read so far of the total Nextech's search reported.
+    items_read = models.PositiveIntegerField(default=0)
+    items_total = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -20,6 +20,8 @@ class NxtCreateRequest(models.Model):
     contact_id = models.CharField(max_length=64, unique=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     nextech_id = models.CharField("Nextech patient id", max_length=64, blank=True)
+    # The contact's name as last read, so staff see whom a failure is about (never logged).
+    contact_name = models.CharField(max_length=200, blank=True)
     # What staff must fix, one line each, in front-desk words (also the CRM note).
     problems = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)  # calls towards Nextech

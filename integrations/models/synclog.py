@@ -12,6 +12,9 @@ class SyncLog(models.Model):
         ERROR = "error", "Error"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When what is logged happened where it happened (an event's lastUpdated in Nextech);
+    # null when that is the moment it was logged.
+    occurred_at = models.DateTimeField(null=True, blank=True, db_index=True)
     tick_id = models.UUIDField(null=True, blank=True, db_index=True)
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
     kind = models.CharField(max_length=40)  # tick, event, write, dead_letter, ...

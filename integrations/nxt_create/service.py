@@ -127,6 +127,8 @@ def _decide(*, practice: Practice, contact_id: str, clients: Clients,
 
 def _attempt(request: NxtCreateRequest, *, practice: Practice, contact: Contact,
              clients: Clients) -> Outcome:
+    request.contact_name = " ".join(
+        part for part in (contact.first_name, contact.last_name) if part)[:200]
     rules = draft_rules_load(practice=practice, ghl=clients.ghl, flavor=clients.nextech.flavor)
     today = local_date(clients.clock.now(), practice.time_zone)
     result = contact_draft(contact=contact, rules=rules, today=today)

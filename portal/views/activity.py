@@ -1,6 +1,7 @@
 """Patient activity: search, then one patient's timeline and current stages.
 
-Every view of a patient's activity is written to the access log before it is shown.
+Every patient a page shows (a search result, a timeline) is written to the access log
+before it is shown.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from portal.services import patient_access_record
 @require_GET
 def activity_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    # Search results list names only; the log records views of one patient's activity.
     patients = list(patient_search(query=query)) if query else []
+    # Results show names, emails and phones: each patient listed is an access.
+    patient_access_record(user=request.user, patient_refs=[p.nextech_id for p in patients],
+                          view="search")
     return render(request, "portal/activity_search.html",
                   {"query": query, "patients": patients})
 
@@ -35,7 +38,8 @@ def activity_patient(request: HttpRequest, patient_ref: str) -> HttpResponse:
     patient = KnownPatient.objects.filter(nextech_id=patient_ref).first()
     if patient is None:
         raise Http404("No such patient at this practice.")
-    patient_access_record(user=request.user, patient_ref=patient.nextech_id, view="activity")
+    patient_access_record(user=request.user, patient_refs=[patient.nextech_id],
+                          view="activity")
     practice = request.tenant  # type: ignore[attr-defined]
     context = {
         "patient": patient,

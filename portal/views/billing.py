@@ -1,4 +1,4 @@
-"""This practice's bill for the current month."""
+"""This practice's bill for the current month (owners only)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from portal.access import membership_required
+from portal.access import owner_required
 from tenants.billing import BILLING_RULE, practice_statement_read
 
 
-@membership_required
+@owner_required
 @require_GET
 def bill(request: HttpRequest) -> HttpResponse:
     practice = request.tenant  # type: ignore[attr-defined]

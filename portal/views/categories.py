@@ -54,16 +54,20 @@ def category_set(request: HttpRequest) -> HttpResponse:
         type_id = int(request.POST["appointment_type"])
         purpose_id = _optional_int(request.POST.get("purpose"))
         category = request.POST.get("category", "")
+        released = 0
         if purpose_id is not None and not category:
             changed = services.category_mapping_follow_type(
                 appointment_type_id=type_id, purpose_id=purpose_id, user=request.user)
         else:
-            _, changed = services.category_mapping_set(
+            outcome = services.category_mapping_set(
                 appointment_type_id=type_id, purpose_id=purpose_id, category=category,
                 user=request.user)
+            changed, released = outcome.changed, outcome.released
     except (KeyError, ValueError, ObjectDoesNotExist):
         return HttpResponseBadRequest("Choose a category for an appointment type of this practice.")
-    messages.success(request, "Saved and confirmed.")
+    messages.success(request, "Saved and confirmed." + (
+        f" {released} appointment{'s' if released != 1 else ''} that waited for this review "
+        "will move at the next sync." if released else ""))
     url = reverse("portal:categories")
     if changed:
         url += f"?changed={type_id}"  # offer to re-evaluate recent contacts of this type

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from integrations.selectors.failures import crm_contacts_url
 from integrations.selectors.review import review_queue_read
 from portal.access import membership_required
 
@@ -16,4 +17,5 @@ from portal.access import membership_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     practice = request.tenant  # type: ignore[attr-defined]
     queue = review_queue_read(practice=practice, now=timezone.now())
-    return render(request, "portal/review.html", {"queue": queue})
+    return render(request, "portal/review.html", {
+        "queue": queue, "crm_contacts_url": crm_contacts_url(practice=practice)})

@@ -125,7 +125,35 @@ def ghl_connect_finish(*, state: str, nonce: str, code: str, error: str, redirec
                 and practice.status_reason == GHL_RECONNECT_REASON):
             practice_set_status(practice=practice, status=Practice.Status.ACTIVE)
     log.info("GoHighLevel connected: %s", practice.schema_name)
+    ghl_location_name_refresh(practice=practice, session=session, clock=clock)
+    credential.refresh_from_db(fields=["location_name"])
     return credential
+
+
+def ghl_location_name_refresh(*, practice: Practice, session: requests.Session | None = None,
+                              clock: Clock = SYSTEM_CLOCK) -> str:
+    """Read the sub-account's name from GoHighLevel and keep it; "" when it cannot be read.
+
+    Only a label for staff: a failure here never fails the connection or the set-up.
+    """
+    from tenants.ghl.client import ghl_client_for  # the client module imports this one
+
+    try:
+        name = ghl_client_for(practice=practice, session=session, clock=clock).location_get().name
+    except ApiError as exc:
+        log.info("GoHighLevel location name not read for %s: %s", practice.schema_name, exc.kind)
+        return ""
+    GhlCredential.objects.filter(practice=practice).update(location_name=name[:200])
+    return name
+
+
+def ghl_location_words(credential: GhlCredential) -> str:
+    """"Cedar Aesthetics (location abc123)", or the id alone before the name is known."""
+    if not credential.location_id:
+        return "no location"
+    if credential.location_name:
+        return f"{credential.location_name} (location {credential.location_id})"
+    return f"location {credential.location_id}"
 
 
 def ghl_connection_lost(*, practice: Practice, detail: str) -> None:
@@ -156,7 +184,7 @@ def ghl_connection_read(*, practice: Practice) -> GhlConnection:
         return GhlConnection("needs_reconnect", "Needs attention: reconnect GoHighLevel", detail)
     if credential is None or not (credential.access_token or credential.private_token):
         return GhlConnection("not_connected", "Not connected", "")
-    where = f"location {credential.location_id}" if credential.location_id else "no location"
+    where = ghl_location_words(credential)
     if credential.auth_kind == GhlCredential.AuthKind.PRIVATE and credential.private_token:
         return GhlConnection("connected", "Connected", f"{where}, private integration token")
     since = f", since {timezone.localtime(credential.connected_at):%Y-%m-%d %H:%M %Z}" \

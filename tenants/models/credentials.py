@@ -64,6 +64,9 @@ class GhlCredential(models.Model):
     )
     auth_kind = models.CharField(max_length=10, choices=AuthKind.choices, default=AuthKind.OAUTH)
     location_id = models.CharField(max_length=100, blank=True)
+    # The sub-account's name as GoHighLevel gives it (GET /locations/{id}), read on
+    # connect and on set-up: staff recognise "Cedar Aesthetics", not an id.
+    location_name = models.CharField(max_length=200, blank=True, editable=False)
     company_id = models.CharField(max_length=100, blank=True)
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)

@@ -1,4 +1,8 @@
-"""Who may use a practice's portal, and as what."""
+"""Who may use a practice's portal, and as what.
+
+A membership is the per-practice grant, for practice staff and agency staff alike; the
+agency-wide grant is the `open_every_practice` permission (agency staff only).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,10 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        permissions = [
+            ("open_every_practice",
+             "Can open every practice's portal and admin (agency-wide grant)"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["user", "practice"], name="one_membership_per_practice")
         ]

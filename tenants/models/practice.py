@@ -58,6 +58,9 @@ class Practice(TenantMixin):
         default=5, validators=[MinValueValidator(1)]
     )
     payments_enabled = models.BooleanField(default=False)
+    # When staff chose on or off (after the spec's warning); empty while undecided, so
+    # the onboarding checklist does not call a default a decision.
+    payments_decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ONBOARDING)
     status_reason = models.CharField(max_length=500, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)

@@ -97,7 +97,7 @@ def test_connect_gohighlevel_from_the_practice_page(served, tmp_path):
 
     assert "Not connected" in (before or "") and chooser == "Choose a sub-account"
     assert "Connected" in (status or "") and location_id in (status or "")
-    assert message == f"GoHighLevel connected (location {location_id})."
+    assert message == f"GoHighLevel connected: Bravo Med Spa (location {location_id})."
     assert button == "Reconnect GoHighLevel"
     client = ghl_client_for(practice=practice)  # the stored token, over real HTTP
     assert {p.name for p in client.pipelines_list()}

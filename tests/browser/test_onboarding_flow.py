@@ -229,7 +229,8 @@ def test_agency_staff_onboard_a_practice_in_one_sitting(rig, tmp_path):
         page.wait_for_selector("#ghl-status")
         connected = _text(page, ".messagelist .success")
         rig.shot(page, "06-ghl-connected")
-        assert connected == f"GoHighLevel connected (location {rig.location_id}).", connected
+        assert connected == ("GoHighLevel connected: Cedar Aesthetics "
+                             f"(location {rig.location_id})."), connected
         assert "GoHighLevel: Connected" in _text(page, "#ghl-status")
         assert _checklist(page)["ghl"] == "done"
 

@@ -164,8 +164,9 @@ def test_portal_user_reviews_categories_imports_and_follows_a_patient(served, tm
         zeta = CategoryMapping.objects.get(appointment_type__nextech_id="9")
         assert (zeta.category, zeta.source, zeta.confirmed_by) == (
             "post_op", "imported", user.username)
-        log = list(PatientAccessLog.objects.values_list("username", "patient_ref"))
-    assert log == [(user.username, "4711")]
+        log = list(PatientAccessLog.objects.order_by("id").values_list(
+            "username", "patient_ref", "view"))
+    assert log == [(user.username, "4711", "search"), (user.username, "4711", "activity")]
 
 
 def test_the_bad_sheet_alone_imports_nothing(served, tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -71,6 +71,7 @@ def appointment(
         "status": status,
         "status_label": status.title(),
         "date": day,
+        "start_time": time(10, 0),
         "booked_at": T0 + timedelta(hours=booked_hours),
         "last_updated": T0 + timedelta(hours=booked_hours),
         "type_id": type_id,

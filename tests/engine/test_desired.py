@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from integrations.categories import Pipeline, Stage
@@ -12,6 +12,7 @@ from tests.engine.builders import TODAY, appointment, patient, payment, rules
 
 APPOINTMENT_FIELDS = {
     "nxt_appointment_date",
+    "nxt_appointment_time",
     "nxt_appointment_location",
     "nxt_appointment_practitioner",
     "nxt_appointment_purpose",
@@ -43,6 +44,7 @@ def test_pending_or_confirmed_fills_contact_appointment_and_next_visit_fields():
     assert set(state.fields) >= APPOINTMENT_FIELDS
     assert state.fields["next_visit_date"] == (TODAY + timedelta(days=7)).isoformat()
     assert state.fields["next_visit_service"] == "Breast Augmentation"
+    assert state.fields["nxt_next_visit_time"] == "10:00 AM"
     assert state.fields["appointment_category"] == "Surgical Consult"
     assert state.fields["nxt_appointment_status"] == "Booked"
     assert "last_visit_date" not in state.fields
@@ -59,6 +61,21 @@ def test_fulfilled_fills_last_visit_birthday_and_native_date_of_birth():
     assert state.fields["nxt_birthday"] == "1988-04-12"
     assert state.core["dateOfBirth"] == "1988-04-12"
     assert state.fields["next_visit_date"] == ""  # nothing upcoming
+    assert state.fields["nxt_next_visit_time"] == ""
+
+
+def test_times_read_as_the_front_desk_says_them():
+    for start, shown in ((time(0, 5), "12:05 AM"), (time(9, 0), "9:00 AM"),
+                         (time(12, 0), "12:00 PM"), (time(14, 30), "2:30 PM")):
+        state = desired([appointment(start_time=start)])
+        assert (state.fields["nxt_appointment_time"], state.fields["nxt_next_visit_time"]) == (
+            shown, shown)
+
+
+def test_two_visits_on_one_day_the_next_visit_is_the_earlier_one():
+    state = desired([appointment("a-1", start_time=time(15, 0)),
+                     appointment("a-2", start_time=time(8, 30))])
+    assert state.fields["nxt_next_visit_time"] == "8:30 AM"
 
 
 def test_cancelled_or_no_show_routes_to_cancelled_stage_without_next_visit():
@@ -114,6 +131,13 @@ def test_payments_set_invoice_amount_last_payment_and_lifetime_value():
     assert state.fields["nxt_payment_status"] == "active"
     assert state.fields["patient_lifetime_value"] == "600.00"
     assert state.opportunities[Pipeline.NON_SURGICAL].value == Decimal("600.00")
+
+
+def test_payments_all_voided_take_back_what_the_contact_showed():
+    state = desired([appointment()], [payment("p1", total="250.00", status="cancelled"),
+                                      payment("p2", total="-250.00", status="cancelled")])
+    assert state.fields["patient_lifetime_value"] == "0.00"
+    assert state.fields["invoice_paid_amount"] == state.fields["nxt_payment_status"] == ""
 
 
 def test_payments_switched_off_write_no_money():

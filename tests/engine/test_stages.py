@@ -102,3 +102,21 @@ def test_cancellation_governs_when_nothing_was_booked_after_it():
     surgery = appointment("s", type_id="t-surgery", status="cancelled", booked_hours=10)
     ((stage, _),) = stages_by_pipeline([surgery, consult], rules()).values()
     assert stage is Stage.SURGICAL_CANCELLED
+
+
+def test_an_unconfirmed_suggestion_moves_nothing_and_waits_for_review():
+    from integrations.categories import Category
+
+    visit = appointment(type_id="t-lunch")
+    decision = stage_of(visit, rules(suggestions={("t-lunch", None): Category.BLOCK}))
+    assert decision.stage is None
+    assert decision.held_because == "suggested Block, not confirmed: waits for review"
+
+
+def test_an_unconfirmed_purpose_suggestion_is_not_overruled_by_its_confirmed_type():
+    from integrations.categories import Category
+
+    visit = appointment(type_id="t-consult", purpose_ids=("p-lips",))
+    waiting = rules(suggestions={("t-consult", "p-lips"): Category.NON_SURGICAL_CONSULT})
+    assert stage_of(visit, waiting).stage is None
+    assert stage_of(appointment(type_id="t-consult"), waiting).stage is Stage.CONSULT_BOOKED

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from integrations.engine.tick import practice_tick
-from integrations.models import EngineSettings, InboxItem, OutboxOp
+from integrations.ghl.fields import ALL_FIELDS
+from integrations.models import CrmField, EngineSettings, InboxItem, OutboxOp
 
 
 def tick(rig, practice):
@@ -126,3 +127,21 @@ def test_a_practice_without_nextech_credentials_needs_attention_and_says_why(in_
     assert in_practice.status == Practice.Status.NEEDS_ATTENTION
     assert "Nextech is not connected" in in_practice.status_reason
 
+
+
+
+def test_a_practice_set_up_before_the_time_fields_gets_them_on_its_next_write(rig, in_practice):
+    added = {"nxt_appointment_time", "nxt_next_visit_time"}
+    rig.fresh_location()
+    CrmField.objects.all().delete()
+    rig.crm_setup(definitions=[d for d in ALL_FIELDS if d.key not in added])
+    rig.book(rig.patient_add(), type_id="5")
+    rig.later()
+    summary = tick(rig, in_practice)
+
+    assert summary["errors"] == 0 and summary["dead_letters"] == 0, summary
+    fields = rig.contact("dana.reyes@example.com")["customFields"]
+    assert (fields["nxt_appointment_time"], fields["nxt_next_visit_time"]) == (
+        "10:00 AM", "10:00 AM")
+    names = [f.name for f in rig.ghl.custom_fields_list()]
+    assert names.count("NXT Appointment Time") == names.count("NXT Next Visit Time") == 1

@@ -47,6 +47,7 @@ def _everything(client: GhlClient, session: requests.Session, location_id: str) 
     list(client.contacts_search(query="full"))
     list(client.contacts_with_tag(tag="NXT-Create"))
     client.users_list()
+    assert client.location_get().id == location_id
     control(session, "POST", f"/locations/{location_id}/revoke-access-tokens")
     client.users_list()
 

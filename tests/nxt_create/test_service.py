@@ -80,6 +80,8 @@ def test_format_errors_are_all_in_one_note(rig, in_practice):
     assert "- Phone 555-0100 is not a valid US number" in note
     assert "- Date of birth 02/03/2031 is in the future" in note
     assert rig.emr_patients() == []
+    # Whom the failure is about, for the portal's failures page.
+    assert NxtCreateRequest.objects.get(contact_id=contact_id).contact_name == "Maya Lopez"
 
 
 def test_a_patient_nextech_already_has_is_linked_not_duplicated(rig, in_practice):

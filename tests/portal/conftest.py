@@ -1,4 +1,4 @@
-"""Portal fixtures: a signed-in member of practice A, and practice A's catalog."""
+"""Portal fixtures: a signed-in member (staff) and owner of practice A, and its catalog."""
 
 from __future__ import annotations
 
@@ -33,6 +33,16 @@ def portal_a(member_a: User) -> Client:
     """Alice, signed in on practice A's host."""
     client = Client(HTTP_HOST="alpha.localhost")
     client.force_login(member_a)
+    return client
+
+
+@pytest.fixture
+def owner_portal_a(practice_a: Practice) -> Client:
+    """Olivia, an owner of practice A, signed in on its host."""
+    user = User.objects.create_user("olivia", "olivia@example.com", PASSWORD)
+    Membership.objects.create(user=user, practice=practice_a, role=Membership.Role.OWNER)
+    client = Client(HTTP_HOST="alpha.localhost")
+    client.force_login(user)
     return client
 
 

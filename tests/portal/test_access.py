@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
+from portal.urls import portal_patterns
 from tests.portal.conftest import member_make
 
-PAGES = [
-    ("get", "/"),
-    ("get", "/categories/"),
-    ("post", "/categories/set/"),
-    ("post", "/categories/reevaluate/"),
-    ("get", "/categories/export.xlsx"),
-    ("get", "/categories/export.csv"),
-    ("post", "/categories/import/"),
-    ("post", "/categories/import/confirm/"),
-    ("get", "/activity/"),
-    ("get", "/activity/?q=Reyes"),
-    ("get", "/activity/p-1/"),
-    ("get", "/failures/"),
-    ("post", "/failures/retry/"),
-    ("get", "/bill/"),
-]
+# Sample values for the URL parameters of the portal's patterns.
+SAMPLE_KWARGS = {"file_format": "xlsx", "patient_ref": "p-1", "membership_id": 1}
+PUBLIC = {"login", "logout"}
+
+
+def _portal_pages() -> list[tuple[str, str]]:
+    """Every portal page but signing in and out, from the URL patterns themselves (so a new
+    page is covered without editing this list), each by the method it answers."""
+    pages = []
+    for pattern in portal_patterns:
+        if pattern.name in PUBLIC:
+            continue
+        kwargs = {key: SAMPLE_KWARGS[key] for key in pattern.pattern.converters}
+        path = reverse(f"portal:{pattern.name}", kwargs=kwargs, urlconf="axconnect.urls_tenant")
+        # Forms post; pages are read. A view refuses before it looks at the method.
+        pages.append(("get", path))
+        pages.append(("post", path))
+    return pages
+
+
+PAGES = _portal_pages()
 
 
 @pytest.mark.parametrize(("method", "path"), PAGES)

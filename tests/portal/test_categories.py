@@ -32,24 +32,35 @@ def test_unmapped_types_come_first_with_a_count_and_who_confirmed(portal_a, cata
     assert "Revision (purpose)" in text and "Follows the type" in text
 
 
-def test_changing_a_category_confirms_it_and_offers_to_re_evaluate(portal_a, catalog_a,
-                                                                    practice_a):
-    botox = catalog_a["botox"]
-    response = portal_a.post("/categories/set/", {"appointment_type": botox.pk,
-                                                  "category": "non_surgical_appointment"})
+def test_changing_a_confirmed_category_offers_to_re_evaluate(portal_a, catalog_a, practice_a):
+    consult = catalog_a["consult"]  # confirmed by bob: contacts moved by it already
+    response = portal_a.post("/categories/set/", {"appointment_type": consult.pk,
+                                                  "category": "non_surgical_consult"})
     assert response.status_code == 302
-    assert response["Location"] == f"/categories/?changed={botox.pk}#type-{botox.pk}"
+    assert response["Location"] == f"/categories/?changed={consult.pk}#type-{consult.pk}"
     with in_schema(practice_a):
-        mapping = CategoryMapping.objects.get(appointment_type=botox, purpose=None)
-        assert mapping.category == "non_surgical_appointment"
+        mapping = CategoryMapping.objects.get(appointment_type=consult, purpose=None)
+        assert mapping.category == "non_surgical_consult"
         assert mapping.source == CategoryMapping.Source.CONFIRMED
         assert mapping.confirmed_by == "alice" and mapping.confirmed_at is not None
         assert SyncLog.objects.filter(kind="category").count() == 1
     text = _text(portal_a.get(response["Location"]))
     assert "Saved and confirmed." in text
-    assert "Category changed for Botox" in text
+    assert "Category changed for Surgical Consult" in text
     assert "Re-evaluate recent contacts" in text
-    assert "0 suggestions waiting" in text
+
+
+def test_choosing_another_category_than_suggested_confirms_it_without_re_evaluation(
+        portal_a, catalog_a, practice_a):
+    # The suggestion moved nothing, so nothing is to be re-evaluated: what waited moves.
+    botox = catalog_a["botox"]
+    response = portal_a.post("/categories/set/", {"appointment_type": botox.pk,
+                                                  "category": "non_surgical_appointment"})
+    assert response["Location"] == f"/categories/#type-{botox.pk}"
+    with in_schema(practice_a):
+        mapping = CategoryMapping.objects.get(appointment_type=botox, purpose=None)
+        assert (mapping.category, mapping.source) == ("non_surgical_appointment", "confirmed")
+    assert "0 suggestions waiting" in _text(portal_a.get("/categories/"))
 
 
 def test_confirming_a_suggestion_unchanged_does_not_offer_re_evaluation(portal_a, catalog_a,

@@ -6,7 +6,8 @@ import re
 
 from django.utils import timezone
 
-from integrations.models import InboxItem, KnownPatient, Location, OutboxOp
+from integrations.models import InboxItem, KnownPatient, Location, NxtCreateRequest, OutboxOp
+from tenants.models import GhlCredential
 from tests.portal.conftest import in_schema
 
 
@@ -35,7 +36,8 @@ def test_dead_letters_are_explained_and_retried(portal_a, practice_a):
     assert html.count(">Retry</button>") == 1  # the unreadable record has nothing to retry
 
     response = portal_a.post("/failures/retry/", {"source": "outbox", "pk": op.pk}, follow=True)
-    assert "Queued again" in _text(response)
+    assert ("Retry queued: Updating the contact in Aesthetix CRM. It is sent again at the "
+            "next sync") in _text(response)
     with in_schema(practice_a):
         op.refresh_from_db()
         unreadable.refresh_from_db()
@@ -64,14 +66,50 @@ def test_retrying_twice_says_it_was_already_retried(portal_a, practice_a):
     assert portal_a.post("/failures/retry/", {"source": "x", "pk": 1}).status_code == 400
 
 
-def test_the_bill_lists_billable_active_locations_and_the_total(portal_a, practice_a):
+def test_the_bill_lists_billable_active_locations_and_the_total(owner_portal_a, practice_a):
     with in_schema(practice_a):
         Location.objects.create(nextech_id="1", name="Buckhead")
         Location.objects.create(nextech_id="2", name="Midtown")
         Location.objects.create(nextech_id="3", name="Storage", billable=False)
         Location.objects.create(nextech_id="4", name="Closed", active=False)
-    text = _text(portal_a.get("/bill/"))
+    text = _text(owner_portal_a.get("/bill/"))
     assert f"Bill for {timezone.localdate():%B %Y}" in text
     assert "Buckhead $99.00" in text and "Midtown $99.00" in text
     assert "Storage" not in text and "Closed" not in text
     assert "Total (2 locations × $99.00) $198.00" in text
+
+
+def test_each_failure_names_and_links_its_patient(portal_a, practice_a):
+    GhlCredential.objects.create(practice=practice_a, location_id="loc-77")
+    with in_schema(practice_a):
+        KnownPatient.objects.create(nextech_id="p2", given="Lee", family="Park")
+        InboxItem.objects.create(
+            resource="Appointment", external_id="a3", version="1",
+            payload={"id": "a3", "patient": {"id": "p2"}}, state=InboxItem.State.DEAD,
+            error="patient p2 could not be read from Nextech")
+        NxtCreateRequest.objects.create(
+            contact_id="c-9", contact_name="Maya Lopez", state=NxtCreateRequest.State.FAILED,
+            failed_at=timezone.now(), problems="Date of birth is missing")
+    html = portal_a.get("/failures/").content.decode()
+    assert '<a class="patient" href="/activity/p2/">Lee Park</a>' in html
+    assert '<span class="patient">Maya Lopez</span>' in html
+    assert ('href="https://app.gohighlevel.com/v2/location/loc-77/contacts/detail/c-9"'
+            in html)
+    assert portal_a.get("/activity/p2/").status_code == 200
+    assert "/activity/CRM" not in html  # the old link, built from a contact id: a 404
+
+
+def test_a_retry_says_what_was_queued_and_when_it_runs(portal_a, practice_a):
+    with in_schema(practice_a):
+        request = NxtCreateRequest.objects.create(
+            contact_id="c-9", contact_name="Maya Lopez", state=NxtCreateRequest.State.FAILED,
+            failed_at=timezone.now(), problems="Date of birth is missing")
+    response = portal_a.post("/failures/retry/", {"source": "nxt_create", "pk": request.pk},
+                             follow=True)
+    text = _text(response)
+    assert ("Retry queued: Creating the patient in Nextech (NXT-Create). The next sync, "
+            "every 5 minutes, tries again") in text
+    assert "Maya Lopez" not in response.cookies.get("messages", "")  # no name in a cookie
+    again = _text(portal_a.post("/failures/retry/", {"source": "nxt_create",
+                                                     "pk": request.pk}, follow=True))
+    assert "already retried or cannot be retried" in again

@@ -27,7 +27,7 @@ def test_a_failed_nxt_create_is_listed_with_what_to_fix_and_retried(portal_a, pr
 
     response = portal_a.post("/failures/retry/", {"source": "nxt_create", "pk": request.pk},
                              follow=True)
-    assert "Queued again" in _text(response)
+    assert "Retry queued: Creating the patient in Nextech (NXT-Create)." in _text(response)
     with in_schema(practice_a):
         request.refresh_from_db()
     assert request.retry_requested

@@ -6,6 +6,7 @@ The engine talks to them through the real clients over the real request path
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -17,13 +18,14 @@ from integrations.categories import STAGE_LABELS, Category, Stage
 from integrations.clock import SimulatedClock
 from integrations.ghl.auth import PrivateTokenSource
 from integrations.ghl.client import GhlClient
-from integrations.ghl.fields import custom_fields_ensure
+from integrations.ghl.fields import ALL_FIELDS, FieldDefinition, custom_fields_ensure
 from integrations.ghl.sandbox import location_create
 from integrations.ghl.sandbox import make_app as ghl_make_app
 from integrations.ghl.sandbox.signing import SigningKeys
 from integrations.models import AppointmentType, CategoryMapping, CrmField, StageMapping
-from integrations.nextech.auth import SelectCredentials
+from integrations.nextech.auth import Credentials, PartnerCredentials, SelectCredentials
 from integrations.nextech.client import NextechClient
+from integrations.nextech.resources import Flavor
 from integrations.nextech.sandbox import actions
 from integrations.nextech.sandbox.app import make_app as nextech_make_app
 from integrations.nextech.sandbox.seed import LOCAL, catalog_seed
@@ -53,6 +55,7 @@ class EngineRig:
     keys: SigningKeys
     session: requests.Session = field(default_factory=requests.Session)
     patients_added: int = 0
+    flavor: Flavor = "select"  # or "practiceplus": the same rig on a Practice+ practice
 
     def __post_init__(self) -> None:
         # The sandboxes are mounted in-process: no proxy, netrc or CA bundle from the
@@ -65,16 +68,18 @@ class EngineRig:
         self.ghl_adapter = WSGIAdapter(self.ghl_app)
         self.session.mount(NEXTECH_BASE, self.nextech_adapter)
         self.session.mount(GHL_BASE, self.ghl_adapter)
+        select = self.flavor == "select"
         config = PracticeConfig(
             practice_id=PRACTICE_GUID,
-            flavor="select",
+            flavor=self.flavor,
             server_version="17.0",
             client_id="rig-client",
             username="rig@nextech-api.com",
-            password="rig-password",
-            partner_id="",
-            partner_secret="",
-            resource="https://select.nextech-api.com/api",
+            password="rig-password" if select else "",
+            partner_id="" if select else "rig-partner",
+            partner_secret="" if select else "rig-partner-secret",
+            resource="https://select.nextech-api.com/api" if select
+            else "https://api.pm.nextech.com/api",
         )
         self.emr = self.nextech_app.state.practice_register(config)
         catalog_seed(self.emr)
@@ -91,16 +96,21 @@ class EngineRig:
 
     # Clients, as the engine gets them --------------------------------------------
     def nextech_client(self) -> NextechClient:
+        credentials: Credentials = (
+            SelectCredentials(
+                client_id="rig-client", username="rig@nextech-api.com", password="rig-password"
+            )
+            if self.flavor == "select"
+            else PartnerCredentials(partner_id="rig-partner", partner_secret="rig-partner-secret")
+        )
         return NextechClient(
             base_url=f"{NEXTECH_BASE}/api",
             token_url=f"{NEXTECH_BASE}/nextech-api.com/oauth2/token",
             practice_id=PRACTICE_GUID,
-            flavor="select",
+            flavor=self.flavor,
             session=self.session,
             clock=self.clock,
-            credentials=SelectCredentials(
-                client_id="rig-client", username="rig@nextech-api.com", password="rig-password"
-            ),
+            credentials=credentials,
         )
 
     def ghl_client(self) -> GhlClient:
@@ -112,8 +122,9 @@ class EngineRig:
         )
 
     # The practice's CRM set-up, as onboarding leaves it -----------------------------
-    def crm_setup(self) -> None:
-        for key, custom_field in custom_fields_ensure(client=self.ghl).items():
+    def crm_setup(self, definitions: Sequence[FieldDefinition] = ALL_FIELDS) -> None:
+        fields = custom_fields_ensure(client=self.ghl, definitions=definitions)
+        for key, custom_field in fields.items():
             CrmField.objects.update_or_create(
                 key=key,
                 defaults={
@@ -171,7 +182,9 @@ class EngineRig:
         days_ahead: int = 7,
         status: str = "booked",
         location_id: str = "1",
+        start: datetime | None = None,
     ) -> str:
+        """A visit `days_ahead` at 10 AM (EST), or at `start` when given."""
         day = self.clock.now().astimezone(LOCAL).date() + timedelta(days=days_ahead)
         return actions.appointment_book(
             self.emr,
@@ -180,7 +193,7 @@ class EngineRig:
             practitioner_id="101",
             type_id=type_id,
             purpose_ids=purpose_ids or [],
-            start=datetime.combine(day, time(10), LOCAL),
+            start=start or datetime.combine(day, time(10), LOCAL),
             status=status,
         ).id
 

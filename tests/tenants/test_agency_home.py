@@ -92,3 +92,12 @@ def test_practice_list_shows_health_and_last_sync(admin_client, practice_a, sett
     assert "1 dead letters to fix" in row
     assert "4 min ago" in row
     assert "column-health" in html and "column-last_sync" in html
+
+
+def test_practice_page_links_to_its_own_admin_and_portal(admin_client, practice_a, settings):
+    settings.PORT_SUFFIX = ":8000"
+    page = admin_client.get(f"/admin/tenants/practice/{practice_a.pk}/change/",
+                            HTTP_HOST=settings.BASE_DOMAIN).content.decode()
+    assert 'id="practice-admin-link"' in page
+    assert 'href="//alpha.localhost:8000/admin/" id="practice-admin-link"' in page
+    assert 'href="//alpha.localhost:8000/" id="practice-portal-link"' in page

@@ -66,8 +66,10 @@ def test_connect_round_trip_stores_tokens_and_shows_connected(staff, practice_a,
     landed = staff.get(f"/ghl/connect/callback/?{urlencode(callback)}", follow=True)
 
     assert landed.redirect_chain[-1][0] == f"/admin/tenants/practice/{practice_a.pk}/change/"
-    assert _messages(landed) == [f"GoHighLevel connected (location {location_id})."]
+    assert _messages(landed) == [
+        f"GoHighLevel connected: Alpha Plastic Surgery (location {location_id})."]
     assert "GoHighLevel: <strong>Connected</strong>" in landed.content.decode()
+    assert f"Alpha Plastic Surgery (location {location_id})" in landed.content.decode()
     credential = GhlCredential.objects.get(practice=practice_a)
     assert credential.location_id == location_id and credential.connected_at is not None
     assert sandbox.state.token_valid(credential.access_token, kind="access")

@@ -60,6 +60,6 @@ def test_anonymous_visitor_is_sent_to_log_in(practice_a):
 def test_practice_admin_refuses_portal_members(practice_a):
     _member_of(practice_a, "alice3")
     client = Client(HTTP_HOST="alpha.localhost")
-    client.login(username="alice3", password="a long password 42")
+    client.force_login(User.objects.get(username="alice3"))
     response = client.get("/admin/")
     assert response.status_code == 302  # to the admin login: members are not staff

@@ -149,10 +149,29 @@ def test_activate_waits_for_both_connections_then_starts_polling(agency, practic
     GhlCredential.objects.create(practice=practice_b, auth_kind="private",
                                  private_token="pit-1", location_id="loc-1")
     text = _messages(agency.post(url, follow=True))
+    assert ("Not activated: categories not confirmed (no appointment types pulled). Confirm "
+            "them in the portal's category review, or use “Activate anyway; unconfirmed types "
+            "wait for review”.") in text
+    practice_b.refresh_from_db()
+    assert practice_b.status == Practice.Status.ONBOARDING
+    text = _messages(agency.post(url, {"anyway": "1"}, follow=True))
     assert "Activated: the first poll backfills" in text
+    assert ("Appointments of unconfirmed types are noted as waiting for review and move "
+            "nothing until their category is confirmed.") in text
     practice_b.refresh_from_db()
     assert practice_b.status == Practice.Status.ACTIVE
     assert _checklist(agency, practice_b)["activated"] == "done"
+
+
+def test_activate_anyway_is_offered_only_while_categories_are_unconfirmed(agency, practice_a):
+    page = f"/admin/tenants/practice/{practice_a.pk}/change/"
+    assert "Activate anyway; unconfirmed types wait for review" in agency.get(
+        page).content.decode()
+    with schema_context(practice_a.schema_name):
+        botox = AppointmentType.objects.create(nextech_id="5", name="Botox")
+        CategoryMapping.objects.create(appointment_type=botox, category="block",
+                                       source=CategoryMapping.Source.CONFIRMED)
+    assert "Activate anyway" not in agency.get(page).content.decode()
 
 
 def test_run_set_up_needs_gohighlevel_first(agency, practice_b):

@@ -137,7 +137,15 @@ def custom_field_create(call: Call) -> Response:
     return ok({"customField": created}, 201)
 
 
+def location_get(call: Call) -> Response:
+    """GetLocationByIdSuccessfulResponseDto, with the properties the sandbox knows."""
+    location = call.loc()
+    return ok({"location": {"id": location.id, "companyId": location.company_id,
+                            "name": location.name}})
+
+
 ROUTES = [
+    Route("/locations/<location_id>", ("GET",), location_get),
     Route("/workflows/", ("GET",), workflows_list),
     Route("/users/", ("GET",), users_list),
     Route("/opportunities/pipelines", ("GET",), pipelines_list),

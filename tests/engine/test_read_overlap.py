@@ -1,0 +1,41 @@
+"""The read step re-reads 5 minutes behind its cursor (the README's figure): a change
+Nextech stamped before the cursor moved but made visible only afterwards is still
+picked up, and what the overlap reads again is not noted twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from integrations.engine.read import OVERLAP
+from integrations.engine.tick import practice_tick
+from integrations.models import Cursor
+
+
+def tick(rig, practice):
+    return practice_tick(practice=practice, nextech=rig.nextech, ghl=rig.ghl, clock=rig.clock)
+
+
+def test_a_change_stamped_inside_the_overlap_after_the_cursor_moved_is_noted_once(
+        rig, in_practice):
+    assert timedelta(minutes=5) == OVERLAP
+    visit = rig.book(rig.patient_add(), type_id="5", days_ahead=0)
+    rig.later(1)
+    tick(rig, in_practice)
+    moved_to = Cursor.objects.get(resource="Appointment").position
+    assert moved_to == rig.clock.now()
+
+    # Checked in and seen; Nextech stamped the change 4 minutes before the cursor's
+    # position but committed it only now, after that scan had gone by.
+    rig.later(1)
+    rig.set_status(visit, "fulfilled")
+    rig.emr.appointments[visit].last_updated = moved_to - timedelta(minutes=4)
+    picked_up = tick(rig, in_practice)
+    rig.later(1)
+    read_again = tick(rig, in_practice)  # its window still covers that stamp
+
+    assert picked_up["changes_stored"] == 1
+    assert read_again["changes_stored"] == 0 and read_again["duplicates_skipped"] >= 1
+    notes = rig.contact("dana.reyes@example.com")["notes"]
+    # The booking and the visit ("Out": checked out, seen), each once.
+    assert sorted(n["body"].splitlines()[0] for n in notes) == [
+        "Nextech appointment: Confirmed", "Nextech appointment: Out"]

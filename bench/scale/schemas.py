@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 
 from bench.practices import bench_practice_create
 from tenants.models import Practice
+from tenants.schema_versions import schemas_behind
 
 LABEL = "scale"
 TIMED_CREATIONS = 5  # creation time at N: the median of the last few before reaching N
@@ -37,7 +38,7 @@ def practices_grow_to(count: int, made: list[Practice]) -> float:
 
 
 def _quiet(command: str, **options: object) -> None:
-    call_command(command, interactive=False, verbosity=0, stdout=StringIO(), **options)
+    call_command(command, verbosity=0, stdout=StringIO(), **options)
 
 
 def pg_class_rows() -> int:
@@ -66,14 +67,22 @@ def migrations_measure() -> dict[str, float]:
     """Seconds for the release step with nothing to do, for django-tenants' own no-op, and
     for one new migration in every practice (sequential and multiprocessing)."""
     leaf = _tenants_leaf()
+    schemas = list(Practice.objects.exclude(schema_name="public")
+                   .values_list("schema_name", flat=True))
     figures = {
+        # The release step's two parts: the public schema (whatever the agency's size)
+        # and finding the practices behind (grows with it).
+        "public_noop": _timed(lambda: _quiet("migrate_schemas", shared=True,
+                                             interactive=False)),
+        "practices_behind_read": _timed(lambda: schemas_behind(schemas)),
         "release_noop": _timed(lambda: _quiet("migrate_practices")),
         "migrate_schemas_noop": _timed(lambda: _quiet("migrate_schemas",
-                                                      executor="standard")),
+                                                      executor="standard",
+                                                      interactive=False)),
     }
     _unrecord_in_every_practice(leaf)
     figures["new_migration"] = _timed(lambda: _quiet("migrate_practices"))
     _unrecord_in_every_practice(leaf)
     figures["new_migration_multiprocessing"] = _timed(
         lambda: _quiet("migrate_practices", executor="multiprocessing"))
-    return {name: round(seconds, 2) for name, seconds in figures.items()}
+    return {name: round(seconds, 3) for name, seconds in figures.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -38,51 +39,96 @@ GAUGES: Mapping[str, tuple[str, str]] = {
     "axc_writes_paused": ("1 while GoHighLevel's daily request limit holds CRM writes back", ""),
 }
 
+@dataclass(frozen=True)
+class Sample:
+    """One value to store: added to a counter, or set as a gauge's latest value."""
+
+    name: str
+    practice: str
+    value: float
+    label: str = ""
+
+    @property
+    def kind(self) -> str:
+        if self.name in COUNTERS:
+            return OpsMetric.Kind.COUNTER
+        if self.name in GAUGES:
+            return OpsMetric.Kind.GAUGE
+        raise KeyError(f"unknown metric {self.name}")
+
+
+# Counters add to what is stored, gauges replace it; one statement does both, so a tick's
+# every sample costs one round trip, safe from any number of processes at once.
 _UPSERT = """
     INSERT INTO public.tenants_opsmetric (name, kind, practice, label, value, updated_at)
-    VALUES (%s, %s, %s, %s, %s, now())
-    ON CONFLICT (name, practice, label) DO UPDATE SET value = {value}, updated_at = now()
+    VALUES {rows}
+    ON CONFLICT (name, practice, label) DO UPDATE SET
+        value = CASE WHEN EXCLUDED.kind = 'counter'
+                     THEN public.tenants_opsmetric.value + EXCLUDED.value
+                     ELSE EXCLUDED.value END,
+        updated_at = now()
 """
+
+
+def samples_write(samples: Iterable[Sample]) -> None:
+    """Store the samples in one statement. A counter's zero adds nothing and is skipped;
+    repeats of one metric are added up (counters) or the last kept (gauges) first, since
+    one statement may not update a row twice."""
+    merged: dict[tuple[str, str, str], Sample] = {}
+    for sample in samples:
+        key = (sample.name, sample.practice, sample.label)
+        if sample.kind == OpsMetric.Kind.COUNTER:
+            if sample.value <= 0:
+                continue
+            if key in merged:
+                sample = Sample(*key[:2], merged[key].value + sample.value, key[2])
+        merged[key] = sample
+    if not merged:
+        return
+    params: list[Any] = []
+    for sample in merged.values():
+        params += [sample.name, sample.kind, sample.practice, sample.label, sample.value]
+    rows = ", ".join(["(%s, %s, %s, %s, %s, now())"] * len(merged))
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT.format(rows=rows), params)
 
 
 def counter_add(*, name: str, practice: str, amount: float, label: str = "") -> None:
     """Add to a counter; one statement, safe from any number of processes at once."""
     if name not in COUNTERS:
         raise KeyError(f"unknown counter {name}")
-    if amount <= 0:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _UPSERT.format(value="public.tenants_opsmetric.value + EXCLUDED.value"),
-            [name, "counter", practice, label, amount],
-        )
+    samples_write([Sample(name, practice, amount, label)])
 
 
 def gauge_set(*, name: str, practice: str, value: float, label: str = "") -> None:
     if name not in GAUGES:
         raise KeyError(f"unknown gauge {name}")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _UPSERT.format(value="EXCLUDED.value"), [name, "gauge", practice, label, value]
-        )
+    samples_write([Sample(name, practice, value, label)])
+
+
+def tick_counters(*, practice: str, summary: Mapping[str, Any]) -> list[Sample]:
+    """One tick's summary (see integrations.engine.tick) as counter samples."""
+    error = summary.get("error") or {}
+    samples = [
+        Sample("axc_ticks", practice, 1, "failed" if summary.get("errors") else "ok"),
+        Sample("axc_events", practice, summary.get("events_processed", 0)),
+        Sample("axc_dead_letters", practice, summary.get("dead_letters", 0)),
+    ]
+    for system in ("nextech", "ghl"):
+        samples.append(Sample("axc_api_calls", practice, summary.get(f"{system}_calls", 0),
+                              system))
+        samples.append(Sample("axc_rate_limit_wait_seconds", practice,
+                              summary.get("rate_limit_wait_seconds", {}).get(system, 0),
+                              system))
+    if error:
+        samples.append(Sample("axc_api_errors", practice, 1,
+                              str(error.get("system", "unknown"))))
+    return samples
 
 
 def tick_observe(*, practice: str, summary: Mapping[str, Any]) -> None:
-    """Record one tick's summary (see integrations.engine.tick) as counters."""
-    error = summary.get("error") or {}
-    counter_add(name="axc_ticks", practice=practice, amount=1,
-                label="failed" if summary.get("errors") else "ok")
-    counter_add(name="axc_events", practice=practice,
-                amount=summary.get("events_processed", 0))
-    counter_add(name="axc_dead_letters", practice=practice, amount=summary.get("dead_letters", 0))
-    for system in ("nextech", "ghl"):
-        counter_add(name="axc_api_calls", practice=practice, label=system,
-                    amount=summary.get(f"{system}_calls", 0))
-        counter_add(name="axc_rate_limit_wait_seconds", practice=practice, label=system,
-                    amount=summary.get("rate_limit_wait_seconds", {}).get(system, 0))
-    if error:
-        counter_add(name="axc_api_errors", practice=practice, amount=1,
-                    label=str(error.get("system", "unknown")))
+    """Record one tick's summary as counters."""
+    samples_write(tick_counters(practice=practice, summary=summary))
 
 
 def queue_depth() -> int:

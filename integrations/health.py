@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Min
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from axconnect.metrics import gauge_set
+from axconnect.metrics import Sample, samples_write
 from integrations.models import Cursor, InboxItem, OutboxOp, SyncLog, SyncState
 from tenants.alert_conditions import REFRESH_WARNING, STALLED_INTERVALS
 from tenants.models import GhlCredential, NextechCredential, Practice
@@ -139,13 +140,36 @@ def agency_health(
     return sorted(rows, key=lambda h: (-h.score, h.name.lower()))
 
 
-def practice_gauges_record(*, practice: Practice) -> None:
-    """Publish the practice's backlog figures as Prometheus gauges (after each tick)."""
-    health = practice_health(practice=practice)
+def _backlog_read() -> tuple[int, int, datetime | None, bool]:
+    """Pending writes, dead letters, last success and whether GoHighLevel's quota holds
+    writes back, in the current practice schema: one statement (the tick's last)."""
+    outbox, inbox, state = (OutboxOp._meta.db_table, InboxItem._meta.db_table,
+                            SyncState._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM {outbox} WHERE state = %s),"  # noqa: S608
+            f" (SELECT count(*) FROM {outbox} WHERE state = %s)"
+            f" + (SELECT count(*) FROM {inbox} WHERE state = %s),"
+            f" (SELECT last_success_at FROM {state} WHERE id = 1),"
+            f" coalesce((SELECT starts_with(last_error, %s) FROM {state} WHERE id = 1), false)",
+            [OutboxOp.State.PENDING, OutboxOp.State.DEAD, InboxItem.State.DEAD,
+             WRITES_PAUSED_PREFIX],
+        )
+        pending, dead, last_success, paused = cursor.fetchone()
+    return int(pending), int(dead), last_success, bool(paused)
+
+
+def practice_gauges_record(*, practice: Practice, counters: Iterable[Sample] = ()) -> None:
+    """Publish the practice's backlog figures as Prometheus gauges (after each tick), with
+    the tick's counters if given: one read and one write, whatever the number of samples."""
     schema = practice.schema_name
-    gauge_set(name="axc_outbox_pending", practice=schema, value=health.outbox_pending)
-    gauge_set(name="axc_dead_letters_open", practice=schema, value=health.dead_letters)
-    gauge_set(name="axc_writes_paused", practice=schema, value=float(health.rate_limited))
-    if health.last_success_at:
-        gauge_set(name="axc_last_success_timestamp_seconds", practice=schema,
-                  value=health.last_success_at.timestamp())
+    with schema_context(schema):
+        pending, dead, last_success, paused = _backlog_read()
+    samples = [*counters,
+               Sample("axc_outbox_pending", schema, pending),
+               Sample("axc_dead_letters_open", schema, dead),
+               Sample("axc_writes_paused", schema, float(paused))]
+    if last_success:
+        samples.append(Sample("axc_last_success_timestamp_seconds", schema,
+                              last_success.timestamp()))
+    samples_write(samples)

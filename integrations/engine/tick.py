@@ -14,7 +14,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from axconnect.logging import log_context
-from axconnect.metrics import tick_observe
+from axconnect.metrics import tick_counters
 from integrations.clock import SYSTEM_CLOCK, Clock
 from integrations.engine.facts_load import local_date, rules_load
 from integrations.engine.outbox import WritesPaused, outbox_drain
@@ -60,8 +60,8 @@ def practice_tick(
     with log_context(practice=practice.schema_name, tick_id=str(tick_id)):
         summary = _tick_run(practice=practice, tick_id=tick_id, nextech=nextech, ghl=ghl,
                             clock=clock)
-        tick_observe(practice=practice.schema_name, summary=summary)
-        practice_gauges_record(practice=practice)
+        practice_gauges_record(practice=practice, counters=tick_counters(
+            practice=practice.schema_name, summary=summary))
     return summary
 
 

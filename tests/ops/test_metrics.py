@@ -47,3 +47,17 @@ def test_metrics_want_the_bearer_token_when_one_is_set(client, settings, db):
     response = client.get("/metrics", HTTP_HOST=settings.BASE_DOMAIN,
                           HTTP_AUTHORIZATION="Bearer scrape-secret")
     assert response.status_code == 200
+
+
+def test_one_write_adds_counters_and_sets_gauges(db):
+    """A tick's samples go out in one statement: counters add up (twice the same one
+    included), gauges keep the latest value, and a zero counter stores nothing."""
+    from axconnect.metrics import Sample, counters_snapshot, samples_write
+
+    samples_write([Sample("axc_events", "p_metrics", 2),
+                   Sample("axc_outbox_pending", "p_metrics", 7)])
+    samples_write([Sample("axc_events", "p_metrics", 3), Sample("axc_events", "p_metrics", 1),
+                   Sample("axc_outbox_pending", "p_metrics", 4),
+                   Sample("axc_dead_letters", "p_metrics", 0)])
+    assert counters_snapshot(practice="p_metrics") == {
+        ("axc_events", ""): 6, ("axc_outbox_pending", ""): 4}

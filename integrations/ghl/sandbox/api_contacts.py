@@ -29,6 +29,7 @@ def contact_json(contact: SbContact) -> dict[str, Any]:
         # Reads give the day as YYYY-MM-DD (GetContactById's example); webhooks differ.
         "dateOfBirth": contact.date_of_birth.isoformat() if contact.date_of_birth else None,
         "postalCode": contact.other.get("postalCode"),
+        "attributionSource": contact.attribution_source,
         "tags": list(contact.tags), "dateAdded": iso(contact.date_added),
         "customFields": [{"id": k, "value": v} for k, v in contact.custom_fields.items()],
     }

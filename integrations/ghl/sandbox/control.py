@@ -118,11 +118,15 @@ def _contact_event(kind: str, contact: SbContact) -> dict[str, Any]:
 
 def contact_create_as_user(call: Call) -> Response:
     location = _location(call)
-    body = call.json()
+    body = dict(call.json())
     problems = birth_date_problems(body)  # the CRM's form takes the API's formats too
     if problems:
         raise HttpProblem(422, problems)
+    # A form or ad brings the contact in with its first-touch attribution.
+    attribution = body.pop("attributionSource", None)
     contact, _ = contact_upsert(state=call.state, location=location, body=body)
+    if attribution is not None:
+        contact.attribution_source = {"url": "", **attribution}
     call.state.outbox.append(_contact_event("ContactCreate", contact))
     return ok({"contact": contact_json(contact)}, 201)
 

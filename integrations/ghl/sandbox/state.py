@@ -40,6 +40,8 @@ class SbContact:
     last_name: str | None = None
     date_of_birth: date | None = None
     source: str | None = None
+    # First-touch attribution (form, ad click): read-only in the API, set by the CRM itself.
+    attribution_source: dict[str, Any] | None = None
     tags: list[str] = field(default_factory=list)
     custom_fields: dict[str, Any] = field(default_factory=dict)  # field id -> value
     other: dict[str, Any] = field(default_factory=dict)  # declared fields we only echo

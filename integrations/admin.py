@@ -29,6 +29,7 @@ from integrations.models import (
     KnownPatient,
     Location,
     PatientAccessLog,
+    ReferralSourceMapping,
     StageMapping,
     SyncLog,
     SyncState,
@@ -258,6 +259,15 @@ class EngineSettingsAdmin(admin.ModelAdmin):
 class AutomationRuleAdmin(admin.ModelAdmin):
     list_display = ["trigger", "workflow_name", "workflow_id", "categories", "active"]
     list_filter = ["trigger", "active"]
+
+
+@admin.register(ReferralSourceMapping, site=practice_admin_site)
+class ReferralSourceMappingAdmin(admin.ModelAdmin):
+    """CRM source -> Nextech referral source, for patients NXT-Create creates; an unmapped
+    source gets the default referral source of Engine settings (Practice+ needs one)."""
+
+    list_display = ["crm_source", "nextech_referral_source_id", "nextech_referral_source_name"]
+    search_fields = ["crm_source", "nextech_referral_source_name"]
 
 
 @admin.register(CrmField, site=practice_admin_site)

@@ -48,6 +48,8 @@ class Contact:
     custom_fields: Mapping[str, Any] = field(default_factory=dict, hash=False)
     date_added: datetime | None = None
     postal_code: str | None = None  # Nextech requires one to create a patient
+    source: str | None = None  # free text: "facebook form", "public api"
+    attribution_source: str | None = None  # first-touch attribution's UTM source, if any
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,13 @@ def contact_parse(raw: Mapping[str, Any]) -> Contact:
         custom_fields=_frozen(values),
         date_added=datetime_parse(raw.get("dateAdded")),
         postal_code=raw.get("postalCode"),
+        source=raw.get("source"),
+        attribution_source=_utm_source(raw.get("attributionSource")),
     )
+
+
+def _utm_source(attribution: Any) -> str | None:
+    return attribution.get("utmSource") if isinstance(attribution, Mapping) else None
 
 
 def note_parse(raw: Mapping[str, Any]) -> Note:

@@ -15,7 +15,11 @@ from integrations.models.engine import (
     KnownPayment,
     OutboxOp,
 )
-from integrations.models.nxt_create import NxtCreateRequest, NxtCreateSweep
+from integrations.models.nxt_create import (
+    NxtCreateRequest,
+    NxtCreateSweep,
+    ReferralSourceMapping,
+)
 from integrations.models.pipelines import StageMapping
 from integrations.models.synclog import SyncLog, SyncState
 
@@ -37,6 +41,7 @@ __all__ = [
     "NxtCreateSweep",
     "OutboxOp",
     "PatientAccessLog",
+    "ReferralSourceMapping",
     "StageMapping",
     "SyncLog",
     "SyncState",

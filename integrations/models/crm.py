@@ -86,6 +86,11 @@ class EngineSettings(models.Model):
         "CRM location field", max_length=120, blank=True,
         help_text="Name of the contact field that says where to create the patient "
                   "(multi-location practices); its values are mapped on each Location.")
+    nxt_create_source_field = models.CharField(
+        "CRM source field", max_length=120, blank=True,
+        help_text="Name of a contact field holding the marketing source NXT-Create maps to a "
+                  "Nextech referral source; blank: the contact's attribution (UTM source, "
+                  "else its source).")
     nxt_create_reconcile_minutes = models.PositiveSmallIntegerField(
         # Webhooks bring tags within seconds; this search only catches a lost webhook, and
         # each one is a CRM call, so it runs every third 5-minute poll, not every poll.

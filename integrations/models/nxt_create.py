@@ -60,3 +60,24 @@ class NxtCreateSweep(models.Model):
     def current(cls) -> NxtCreateSweep:
         sweep, _ = cls.objects.get_or_create(pk=1)
         return sweep
+
+
+class ReferralSourceMapping(models.Model):
+    """A CRM marketing source and the Nextech referral source NXT-Create gives a patient who
+    came from it, so the practice can report revenue by source in Nextech."""
+
+    crm_source = models.CharField(
+        "CRM source", max_length=200, unique=True,
+        help_text="As the CRM shows it (e.g. facebook, Google Ads); case is ignored.")
+    nextech_referral_source_id = models.CharField(
+        "Nextech referral source id", max_length=64)
+    nextech_referral_source_name = models.CharField(
+        "Nextech referral source name", max_length=200, blank=True,
+        help_text="For the NXT-Create note only.")
+
+    class Meta:
+        ordering = ["crm_source"]
+
+    def __str__(self) -> str:
+        target = self.nextech_referral_source_name or self.nextech_referral_source_id
+        return f"{self.crm_source} -> {target}"

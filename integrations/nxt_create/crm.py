@@ -15,14 +15,30 @@ from integrations.engine.events import NOTE_MARK
 from integrations.ghl.client import GhlClient
 from integrations.models import CrmField, NxtCreateRequest, SyncLog
 from integrations.nxt_create import TAG_CREATE, TAG_CREATED, TAG_ERROR
+from integrations.nxt_create.validate import ReferralChoice
 
 log = logging.getLogger(__name__)
 
 State = NxtCreateRequest.State
 
 
-def note_created(*, nextech_id: str) -> str:
-    return f"NXT-Create: AX Connect created this patient in Nextech (NXT Patient ID {nextech_id})."
+def note_created(*, nextech_id: str, referral: ReferralChoice) -> str:
+    return (f"NXT-Create: AX Connect created this patient in Nextech (NXT Patient ID "
+            f"{nextech_id}). {referral_said(referral)}")
+
+
+def referral_said(referral: ReferralChoice) -> str:
+    """Which referral source the patient got in Nextech, and why, for the front desk."""
+    source = f"CRM source {referral.crm_source!r}"
+    if referral.mapped:
+        name = referral.mapped_name or f"id {referral.referral_source_id}"
+        return f"Referral source: {name} (from the {source})."
+    fallback = (f"the practice's default referral source (id {referral.referral_source_id}) "
+                "was used" if referral.referral_source_id else "no referral source was set")
+    if referral.crm_source:
+        return (f"The {source} is not mapped to a Nextech referral source, so {fallback}; "
+                "map it under Referral source mappings in the practice admin.")
+    return f"The contact has no CRM source, so {fallback}."
 
 
 def note_linked(*, nextech_id: str) -> str:

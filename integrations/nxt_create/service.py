@@ -152,7 +152,8 @@ def _attempt(request: NxtCreateRequest, *, practice: Practice, contact: Contact,
     if conflict:
         return _failed(request, problems=(conflict,), clients=clients)
     if state == State.CREATED:
-        note, outcome = crm.note_created(nextech_id=patient.id), Outcome.CREATED
+        note = crm.note_created(nextech_id=patient.id, referral=result.referral)
+        outcome = Outcome.CREATED
     else:
         note, outcome = crm.note_linked(nextech_id=patient.id), Outcome.LINKED
     return _resolved(request, state=state, nextech_id=patient.id, note=note, outcome=outcome,

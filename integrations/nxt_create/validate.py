@@ -43,12 +43,27 @@ class DraftRules:
     location_required: bool = False  # a multi-location practice with the field set up
     # The CRM location value (case-folded) -> Nextech location id.
     locations: Mapping[str, str] = field(default_factory=dict)
+    # The contact field naming the marketing source (None: the contact's attribution).
+    source_field_id: str | None = None
+    # The CRM source (case-folded) -> (Nextech referral source id, its name).
+    referral_sources: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReferralChoice:
+    """The referral source a new patient gets, and why (said in the NXT-Create note)."""
+
+    crm_source: str = ""  # the contact's marketing source; "" when it has none
+    referral_source_id: str = ""  # "" sends none
+    mapped_name: str = ""  # the mapping's Nextech name, when the source is mapped
+    mapped: bool = False
 
 
 @dataclass(frozen=True)
 class DraftResult:
     draft: PatientDraft
     problems: tuple[str, ...]
+    referral: ReferralChoice = ReferralChoice()
 
 
 def _text(value: object) -> str:
@@ -108,14 +123,36 @@ def _postal_check(postal: str) -> str | None:
     return None
 
 
-def _setup_problems(rules: DraftRules) -> list[str]:
+def crm_source_read(contact: Contact, rules: DraftRules) -> str:
+    """The field staff named for it, else the first-touch UTM source, else the contact's source."""
+    if rules.source_field_id:
+        value = _text(contact.custom_fields.get(rules.source_field_id))
+        if value:
+            return value
+    return _text(contact.attribution_source) or _text(contact.source)
+
+
+def referral_choose(contact: Contact, rules: DraftRules) -> ReferralChoice:
+    """The mapped Nextech referral source for the contact's CRM source, else the default."""
+    source = crm_source_read(contact, rules)
+    mapped = rules.referral_sources.get(source.casefold()) if source else None
+    if mapped and mapped[0]:
+        return ReferralChoice(crm_source=source, referral_source_id=mapped[0],
+                              mapped_name=mapped[1], mapped=True)
+    return ReferralChoice(crm_source=source, referral_source_id=rules.referral_source_id)
+
+
+def _setup_problems(rules: DraftRules, referral: ReferralChoice) -> list[str]:
     """Practice-wide defaults the front desk cannot fix from the contact."""
     problems = []
     if rules.flavor == "practiceplus":
         if not rules.general_practitioner_id:
             problems.append(f"No default general practitioner is set for new patients; {ASK_ADMIN}")
-        if not rules.referral_source_id:
-            problems.append(f"No default referral source is set for new patients; {ASK_ADMIN}")
+        if not referral.referral_source_id:
+            unmapped = (f"CRM source {referral.crm_source!r} is not mapped to a Nextech referral "
+                        "source and no" if referral.crm_source else "No")
+            problems.append(f"{unmapped} default referral source is set for new patients; "
+                            f"{ASK_ADMIN}")
         if rules.patient_status not in PRACTICE_PLUS_PATIENT_STATUSES:
             problems.append(f"No valid default patient status is set for new patients; {ASK_ADMIN}")
     elif rules.patient_status and rules.patient_status not in SELECT_PATIENT_STATUSES:
@@ -146,6 +183,7 @@ def contact_draft(*, contact: Contact, rules: DraftRules, today: date) -> DraftR
     email, postal = _text(contact.email), _text(contact.postal_code)
     phone, phone_problem = phone_check(_text(contact.phone), region=rules.region)
     location_id, location_problem = _location(contact, rules)
+    referral = referral_choose(contact, rules)
     found = [
         None if given else "First name is missing",
         None if family else "Last name is missing",
@@ -154,14 +192,14 @@ def contact_draft(*, contact: Contact, rules: DraftRules, today: date) -> DraftR
         birth_date_check(contact.date_of_birth, today=today),
         _postal_check(postal),
         location_problem,
-        *_setup_problems(rules),
+        *_setup_problems(rules, referral),
     ]
     problems = [p for p in found if p]
     draft = PatientDraft(
         given=given or None, family=family or None, email=email or None, phone=phone,
         birth_date=contact.date_of_birth, postal_code=postal or None, location_id=location_id,
         general_practitioner_id=rules.general_practitioner_id or None,
-        referral_source_id=rules.referral_source_id or None,
+        referral_source_id=referral.referral_source_id or None,
         patient_status=rules.patient_status or None,
     )
     if not problems:
@@ -169,4 +207,4 @@ def contact_draft(*, contact: Contact, rules: DraftRules, today: date) -> DraftR
         # in its terms rather than sent to Nextech for a vaguer 400.
         leftover = patient_create_problems(draft=draft, flavor=rules.flavor, today=today)
         problems = [f"{label} {message}" for label, message in leftover.items()]
-    return DraftResult(draft=draft, problems=tuple(problems))
+    return DraftResult(draft=draft, problems=tuple(problems), referral=referral)

@@ -33,7 +33,8 @@ ROWS = [
     ("5", "noshow", "Non-Surgical", "Cancelled / No-Show"),
 ]
 NXT_APPOINTMENT_FIELDS = {
-    "nxt_appointment_date", "nxt_appointment_location", "nxt_appointment_practitioner",
+    "nxt_appointment_date", "nxt_appointment_time", "nxt_appointment_location",
+    "nxt_appointment_practitioner",
     "nxt_appointment_status", "nxt_appointment_type", "nxt_patient_id", "appointment_category",
 }
 
@@ -81,7 +82,8 @@ def test_trigger_field_lists(rig, in_practice):
     rig.later()
     _tick(rig, in_practice)
     booked = rig.contact("dana.reyes@example.com")["customFields"]
-    assert set(booked) >= NXT_APPOINTMENT_FIELDS | {"next_visit_date", "next_visit_service"}
+    assert set(booked) >= NXT_APPOINTMENT_FIELDS | {"next_visit_date", "next_visit_service",
+                                                    "nxt_next_visit_time"}
     assert not {"last_visit_date", "nxt_birthday"} & set(booked)
 
     rig.set_status(visit, "fulfilled")
@@ -93,7 +95,7 @@ def test_trigger_field_lists(rig, in_practice):
     assert done["last_visit_service"] == "Injectables"
     assert done["nxt_birthday"] == "1988-04-12"
     assert contact["dateOfBirth"].startswith("1988-04-12")
-    assert done["next_visit_date"] == ""
+    assert done["next_visit_date"] == done["nxt_next_visit_time"] == ""
     assert (done["invoice_paid_amount"], done["patient_lifetime_value"]) == ("380.00", "380.00")
     assert done["nxt_payment_status"] == "active"
     assert done["nxt_last_payment_date"]

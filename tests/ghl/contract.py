@@ -29,11 +29,28 @@ DOCUMENTED_SEARCH_BODY = {  # ghl-api.md 4.5: the spec's SearchBodyV2DTO is empt
         "locationId", "page", "pageLimit", "searchAfter", "filters", "sort", "query")},
     "required": ["locationId"]}
 
+
+
+def birth_date_formats(dto: str) -> list[str]:
+    """The formats a contact DTO's `dateOfBirth` description lists ("Supported formats: ...")."""
+    spec = json.loads((SPECS / "contacts.json").read_text())
+    description = spec["components"]["schemas"][dto]["properties"]["dateOfBirth"]["description"]
+    return [f.strip() for f in description.split("Supported formats:")[1].split(",")]
+
+
+def _birth_date_schema(dto: str) -> dict[str, Any]:
+    # Each listed spelling as a pattern: YYYY four digits, MM and DD two.
+    spellings = (re.sub(r"YYYY|MM|DD", lambda m: rf"\d{{{len(m[0])}}}", re.escape(f))
+                 for f in birth_date_formats(dto))
+    return {"type": "string", "nullable": True,
+            "pattern": "^(?:" + "|".join(spellings) + ")$"}
+
+
 # (spec, JSON pointer inside components/schemas, replacement, why)
 ERRATA: tuple[tuple[str, str, dict[str, Any], str], ...] = (
-    ("contacts", "UpsertContactDto/properties/dateOfBirth", {"type": "string", "nullable": True},
+    ("contacts", "UpsertContactDto/properties/dateOfBirth", _birth_date_schema("UpsertContactDto"),
      "typed object, but the example and the listed formats are strings"),
-    ("contacts", "UpdateContactDto/properties/dateOfBirth", {"type": "string", "nullable": True},
+    ("contacts", "UpdateContactDto/properties/dateOfBirth", _birth_date_schema("UpdateContactDto"),
      "typed object, but the example and the listed formats are strings"),
     ("contacts", "NumericField/properties/field_value", {"type": "number"},
      "typed object, example 100"),

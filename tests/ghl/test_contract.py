@@ -7,16 +7,22 @@ from datetime import date
 
 import pytest
 import requests
+from openapi_core.exceptions import OpenAPIError
 
 from integrations.clock import SimulatedClock
 from integrations.ghl.auth import AgencyTokenSource, OAuthTokenSource
 from integrations.ghl.client import ContactInput, GhlClient
 from integrations.ghl.fields import custom_fields_ensure
 from integrations.ghl.oauth import API_VERSION, OAuthApp
-from integrations.ghl.sandbox.schema import BODY_RULES, CUSTOM_FIELD_ITEM
+from integrations.ghl.sandbox.schema import BIRTH_DATE_FORMATS, BODY_RULES, CUSTOM_FIELD_ITEM
 from integrations.ghl.tokens import InMemoryTokenStore
 from tests.ghl.conftest import BASE, RecordingAdapter, connect, control
-from tests.ghl.contract import exchange_validate, spec_dict, undeclared_properties
+from tests.ghl.contract import (
+    birth_date_formats,
+    exchange_validate,
+    spec_dict,
+    undeclared_properties,
+)
 
 
 def _everything(client: GhlClient, session: requests.Session, location_id: str) -> None:
@@ -124,3 +130,57 @@ def test_the_sandbox_answers_422_to_undeclared_properties(
     assert response.status_code == 422
     assert response.json()["error"] == "Unprocessable Entity"
     assert "should not exist" in json.dumps(response.json()["message"])
+
+
+@pytest.mark.parametrize("dto", ["CreateContactDto", "UpsertContactDto", "UpdateContactDto"])
+def test_the_sandbox_takes_the_birth_date_formats_the_spec_lists(dto: str) -> None:
+    assert birth_date_formats(dto) == list(BIRTH_DATE_FORMATS)
+
+
+def _authorized(store: InMemoryTokenStore) -> dict[str, str]:
+    pair = store.load()
+    assert pair is not None
+    return {"Authorization": f"Bearer {pair.access_token}", "Version": API_VERSION}
+
+
+@pytest.mark.parametrize("sent", ["1990/09/25", "09/25/1990", "1990-09-25", "09-25-1990",
+                                  "1990.09.25", "09.25.1990", "1990_09_25", "09_25_1990"])
+def test_every_documented_birth_date_format_is_stored_as_that_day(
+        sent: str, client: GhlClient, session: requests.Session, location_id: str,
+        store: InMemoryTokenStore) -> None:
+    response = session.post(f"{BASE}/contacts/upsert", timeout=5, headers=_authorized(store),
+                            json={"locationId": location_id, "email": "dob@example.com",
+                                  "dateOfBirth": sent})
+    assert response.status_code == 200, response.text
+    contact = client.contact_get(contact_id=response.json()["contact"]["id"])
+    assert contact.date_of_birth == date(1990, 9, 25)
+
+
+@pytest.mark.parametrize("sent", ["1990-9-25", "25/09/1990", "1990-02-30", "Sept 25, 1990",
+                                  "1990-09-25T00:00:00.000Z", "", 19900925])
+def test_the_sandbox_answers_422_to_a_birth_date_in_no_documented_format(
+        sent: object, client: GhlClient, session: requests.Session, location_id: str,
+        store: InMemoryTokenStore) -> None:
+    contact = client.contact_upsert(contact=ContactInput(email="dob@example.com")).contact
+    for method, path, body in (
+            ("POST", "/contacts/upsert", {"locationId": location_id, "email": "d@example.com"}),
+            ("PUT", f"/contacts/{contact.id}", {})):
+        response = session.request(method, f"{BASE}{path}", timeout=5,
+                                   headers=_authorized(store), json={**body, "dateOfBirth": sent})
+        assert response.status_code == 422, (method, response.text)
+        assert response.json()["error"] == "Unprocessable Entity"
+        assert "dateOfBirth" in json.dumps(response.json()["message"])
+    assert client.contact_get(contact_id=contact.id).date_of_birth is None
+
+
+def test_the_contract_check_rejects_a_birth_date_in_no_documented_format(
+        client: GhlClient, adapter: RecordingAdapter) -> None:
+    client.contact_upsert(contact=ContactInput(email="dob@example.com",
+                                               date_of_birth=date(1990, 9, 25)))
+    request, response = adapter.exchanges[-1]
+    assert json.loads(request.body or b"{}")["dateOfBirth"] == "1990-09-25"
+    assert exchange_validate(request, response) == "contacts"
+    request.prepare_body(data=None, files=None, json={
+        **json.loads(request.body or b"{}"), "dateOfBirth": "25 Sep 1990"})
+    with pytest.raises(OpenAPIError):
+        exchange_validate(request, response)

@@ -25,8 +25,11 @@ def contact_json(contact: SbContact) -> dict[str, Any]:
         "firstName": contact.first_name, "lastName": contact.last_name,
         "name": " ".join(names) or None, "email": contact.email,
         "emailLowerCase": contact.email.lower() if contact.email else None,
-        "phone": contact.phone, "dateOfBirth": contact.date_of_birth, "source": contact.source,
+        "phone": contact.phone, "source": contact.source,
+        # Reads give the day as YYYY-MM-DD (GetContactById's example); webhooks differ.
+        "dateOfBirth": contact.date_of_birth.isoformat() if contact.date_of_birth else None,
         "postalCode": contact.other.get("postalCode"),
+        "attributionSource": contact.attribution_source,
         "tags": list(contact.tags), "dateAdded": iso(contact.date_added),
         "customFields": [{"id": k, "value": v} for k, v in contact.custom_fields.items()],
     }

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from integrations.clock import SimulatedClock
 from integrations.ghl.sandbox.api_contacts import contact_json
 from integrations.ghl.sandbox.http import Call, HttpProblem, Route, ok
+from integrations.ghl.sandbox.schema import birth_date_problems
 from integrations.ghl.sandbox.seed import location_create
 from integrations.ghl.sandbox.state import SbContact, SbLocation, contact_upsert
 from integrations.sandbox_kit.faults import Fault
@@ -109,13 +110,23 @@ def access_tokens_revoke(call: Call) -> Response:
 def _contact_event(kind: str, contact: SbContact) -> dict[str, Any]:
     body = contact_json(contact)
     body["type"] = kind
+    if contact.date_of_birth:  # webhooks send a timestamp: "2000-01-05T00:00:00.000Z"
+        body["dateOfBirth"] = f"{contact.date_of_birth.isoformat()}T00:00:00.000Z"
     body["customFields"] = [{"id": k, "value": v} for k, v in contact.custom_fields.items()]
     return body
 
 
 def contact_create_as_user(call: Call) -> Response:
     location = _location(call)
-    contact, _ = contact_upsert(state=call.state, location=location, body=call.json())
+    body = dict(call.json())
+    problems = birth_date_problems(body)  # the CRM's form takes the API's formats too
+    if problems:
+        raise HttpProblem(422, problems)
+    # A form or ad brings the contact in with its first-touch attribution.
+    attribution = body.pop("attributionSource", None)
+    contact, _ = contact_upsert(state=call.state, location=location, body=body)
+    if attribution is not None:
+        contact.attribution_source = {"url": "", **attribution}
     call.state.outbox.append(_contact_event("ContactCreate", contact))
     return ok({"contact": contact_json(contact)}, 201)
 

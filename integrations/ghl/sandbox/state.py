@@ -8,11 +8,12 @@ import string
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from integrations.clock import Clock
 from integrations.ghl.normalize import email_normalize, phone_normalize
+from integrations.ghl.sandbox.schema import birth_date_parse
 from integrations.sandbox_kit.faults import FaultPlan
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -37,8 +38,10 @@ class SbContact:
     phone: str | None = None
     first_name: str | None = None
     last_name: str | None = None
-    date_of_birth: str | None = None
+    date_of_birth: date | None = None
     source: str | None = None
+    # First-touch attribution (form, ad click): read-only in the API, set by the CRM itself.
+    attribution_source: dict[str, Any] | None = None
     tags: list[str] = field(default_factory=list)
     custom_fields: dict[str, Any] = field(default_factory=dict)  # field id -> value
     other: dict[str, Any] = field(default_factory=dict)  # declared fields we only echo
@@ -210,11 +213,12 @@ def contact_upsert(*, state: SandboxState, location: SbLocation,
 def contact_fields_apply(*, location: SbLocation, contact: SbContact,
                          body: dict[str, Any]) -> None:
     """Everything but the identifiers; `tags` here replaces the whole list, as in GHL."""
-    simple = {"firstName": "first_name", "lastName": "last_name", "source": "source",
-              "dateOfBirth": "date_of_birth"}
+    simple = {"firstName": "first_name", "lastName": "last_name", "source": "source"}
     for key, attr in simple.items():
         if key in body:
             setattr(contact, attr, body[key])
+    if "dateOfBirth" in body:  # checked by the route: one of the spec's formats, or null
+        contact.date_of_birth = birth_date_parse(body["dateOfBirth"])
     if "tags" in body:
         contact.tags = list(dict.fromkeys(body["tags"] or []))
     for item in body.get("customFields") or []:
@@ -223,6 +227,6 @@ def contact_fields_apply(*, location: SbLocation, contact: SbContact,
             location.ignored_custom_field_writes += 1
             continue
         contact.custom_fields[field_id] = item.get("field_value")
-    skip = {"locationId", "email", "phone", "tags", "customFields",
+    skip = {"locationId", "email", "phone", "tags", "customFields", "dateOfBirth",
             "createNewIfDuplicateAllowed", *simple}
     contact.other.update({k: v for k, v in body.items() if k not in skip})

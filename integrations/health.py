@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 from axconnect.metrics import gauge_set
 from integrations.models import Cursor, InboxItem, OutboxOp, SyncLog, SyncState
 from tenants.models import GhlCredential, NextechCredential, Practice
+from tenants.poll_budget import practice_poll_gap
 from tenants.schedule import practice_is_polled
 
 # The tick writes this at the start of SyncState.last_error when GoHighLevel's daily
@@ -57,11 +58,12 @@ class PracticeHealth:
 
 
 def _stalled(practice: Practice, state: SyncState, now: datetime) -> bool:
-    """No success for three poll intervals while the practice is meant to be polled."""
+    """No success for three poll intervals while the practice is meant to be polled (the
+    interval its poll plan chose last: 30 minutes at night is not a stall)."""
     if not practice_is_polled(practice):
         return False
     since = state.last_success_at or practice.status_changed_at or practice.created_at
-    return now - since > timedelta(minutes=STALLED_INTERVALS * practice.poll_interval_minutes)
+    return now - since > STALLED_INTERVALS * practice_poll_gap(practice=practice)
 
 
 def _problems(h: PracticeHealth) -> tuple[tuple[str, ...], int]:

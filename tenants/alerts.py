@@ -59,7 +59,7 @@ def conditions_detect(*, practice: Practice, now: datetime) -> dict[str, str]:
         found[Incident.Kind.STALLED] = (
             f"No successful poll since {since:%Y-%m-%d %H:%M} UTC" if since
             else "No successful poll yet"
-        ) + f" (interval {practice.poll_interval_minutes} min)."
+        ) + f" (interval {health.poll_interval_minutes} min)."
     if _dead_letters_growing(practice=practice, health=health, now=now):
         found[Incident.Kind.DEAD_LETTERS] = (
             f"{health.dead_letters} dead letters wait for staff in the practice admin."

@@ -75,5 +75,11 @@ def practice_schedule_next_run_set(*, practice: Practice, at: datetime) -> None:
     Schedule.objects.filter(name=schedule_name(practice)).exclude(repeats=0).update(next_run=at)
 
 
+def practice_schedule_next_run_advance(*, practice: Practice, at: datetime) -> None:
+    """Poll at `at` if that is sooner than the slot already set (settings just changed)."""
+    (Schedule.objects.filter(name=schedule_name(practice), next_run__gt=at).exclude(repeats=0)
+     .update(next_run=at))
+
+
 def practice_schedule_delete(*, practice: Practice) -> None:
     Schedule.objects.filter(name=schedule_name(practice)).delete()

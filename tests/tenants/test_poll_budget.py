@@ -63,3 +63,13 @@ def test_a_paused_practice_is_neither_polled_nor_rescheduled(practice_a, recordi
     assert result["skipped"] == "status is paused"
     assert _next_run(practice_a) == planned
     assert not NextechCallDay.objects.filter(practice=practice_a).exists()
+
+
+def test_a_shorter_interval_saved_in_the_admin_brings_the_next_poll_forward(practice_a):
+    practice_hours_set(practice_a, local_hour=2, slow_poll_interval_minutes=30)
+    Schedule.objects.filter(name=f"poll:{practice_a.schema_name}").update(
+        next_run=timezone.now() + timedelta(minutes=25))
+
+    practice_hours_set(practice_a, local_hour=2, slow_poll_interval_minutes=10)
+
+    assert _next_run(practice_a) <= timezone.now() + timedelta(minutes=10)

@@ -20,6 +20,7 @@ from integrations.models import SyncLog, SyncState
 from integrations.tick_pool import process_tick_pool
 from tenants.models import Practice
 from tenants.poll_budget import practice_poll_finished
+from tenants.poll_plan import OpeningHoursError
 from tenants.schedule import practice_is_polled
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,9 @@ def _next_poll_plan(*, practice: Practice, summary: dict[str, Any], slot: dateti
     try:
         plan = practice_poll_finished(practice=practice, summary=summary, slot=slot,
                                       now=timezone.now())
-    except (OperationalError, InterfaceError) as exc:
+    except (OperationalError, InterfaceError, OpeningHoursError) as exc:
         # The row keeps the next_run the scheduler gave it: one opening-hours interval on.
-        log.warning("next poll not planned, database error: %s", type(exc).__name__)
+        # (Opening hours the admin would refuse can still be saved from a shell.)
+        log.warning("next poll not planned: %s", type(exc).__name__)
         return
     summary["next_poll_at"] = plan.next_poll_at.isoformat()

@@ -73,3 +73,15 @@ def test_a_shorter_interval_saved_in_the_admin_brings_the_next_poll_forward(prac
     practice_hours_set(practice_a, local_hour=2, slow_poll_interval_minutes=10)
 
     assert _next_run(practice_a) <= timezone.now() + timedelta(minutes=10)
+
+
+def test_unreadable_opening_hours_saved_from_a_shell_leave_the_practice_polled(
+        practice_a, recording_tick):
+    practice_hours_set(practice_a, local_hour=12)
+    Practice.objects.filter(pk=practice_a.pk).update(opening_hours="weekdays")
+    planned = _next_run(practice_a)
+
+    result = practice_poll(practice_a.schema_name, slot=timezone.now().isoformat())
+
+    assert "skipped" not in result and "next_poll_at" not in result
+    assert _next_run(practice_a) == planned  # the scheduler's own next slot stands

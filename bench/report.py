@@ -64,6 +64,11 @@ def _why_nxt_create_lost(r: Results) -> str:
             "waits for the next search, about half that on average")
 
 
+def _why_budget(r: Results) -> str:
+    return (f"{r.get('polls_per_practice_day_budgeted')} polls; the plan projects from the "
+            "calls per poll seen so far today, and busier ticks later in the day overshoot it")
+
+
 TARGETS: dict[str, Target] = {
     "ghl_calls_per_idle_tick": Target("0 on an idle tick", 0, at_most=True),
     "ghl_calls_per_repoll": Target("0 on a re-poll", 0, at_most=True),
@@ -80,6 +85,10 @@ TARGETS: dict[str, Target] = {
                                        why=_why_nxt_create),
     "nxt_create_latency_p95_s_lost_webhook": Target("under 60 s", 60, at_most=True,
                                                     strict=True, why=_why_nxt_create_lost),
+    "latency_p95_s_opening_hours_1min": Target("at most 75 s", 75, at_most=True,
+                                               why=_why_latency),
+    "nextech_calls_per_practice_day_budgeted": Target("at most 1,000", 1000, at_most=True,
+                                                      why=_why_budget),
 }
 
 # (key, label, unit) in the order the table shows them.
@@ -117,6 +126,12 @@ ROWS: tuple[tuple[str, str, str], ...] = (
      "NXT-Create, tag to patient, p50 (webhook lost, 60 s polls)", "s"),
     ("nxt_create_latency_p95_s_lost_webhook",
      "NXT-Create, tag to patient, p95 (webhook lost, 60 s polls)", "s"),
+    ("latency_p95_s_opening_hours_1min",
+     "Change to CRM, p95, opening hours, poll plan at 1 min", "s"),
+    ("nextech_calls_per_practice_day", "Nextech calls per practice-day, default schedule",
+     "calls"),
+    ("nextech_calls_per_practice_day_budgeted",
+     "Nextech calls per practice-day, 1 min under a 1,000 budget", "calls"),
 )
 
 

@@ -12,6 +12,7 @@ from bench.scenarios.backfill import TARGET_PATIENTS, backfill_measure
 from bench.scenarios.calls import calls_per_event_measure
 from bench.scenarios.latency import latency_measure
 from bench.scenarios.nxt_create import nxt_create_latency_measure
+from bench.scenarios.polling import PICKUP_SECONDS, SCHEDULER_CYCLE_SECONDS, polling_measure
 from bench.scenarios.throughput import engine_throughput_measure
 from bench.scenarios.workers import CHANGES_PER_PRACTICE_HOUR, FOUR, workers_measure
 from bench.sizes import Sizes
@@ -41,6 +42,9 @@ def bench_run(*, sizes: Sizes) -> dict[str, Any]:
         # for that long plus a tag search interval, which keeps the step near 30 s.
         ("NXT-Create", lambda: nxt_create_latency_measure(
             hours=sizes.latency_hours_60s / 2, tags=sizes.latency_changes)),
+        ("adaptive polling", lambda: polling_measure(
+            latency_hours=sizes.latency_hours_60s, latency_changes=sizes.latency_changes,
+            day_hours=sizes.polling_day_hours, history=sizes.latency_history_patients)),
     ]
     results: dict[str, Any] = {}
     began = time.perf_counter()
@@ -94,4 +98,17 @@ def bench_notes(results: dict[str, Any], sizes: Sizes) -> list[str]:
         f"({results.get('nxt_create_webhook_pickup_s')} s). Lost webhook: nothing delivered, "
         f"so only the tick's tag search finds the contact (every "
         f"{results.get('nxt_create_search_minutes')} min, nxt_create_reconcile_minutes).",
+        f"Adaptive polling: simulated time from midnight of a Monday (America/New_York, open "
+        f"07:00-19:00), 100 ms per API call, payments on; every tick real against the "
+        f"sandboxes, and after each one the real poll plan (practice_poll_finished) counts "
+        f"its Nextech requests and schedules the next poll; django-q2's scheduler is "
+        f"modelled firing due schedules every {SCHEDULER_CYCLE_SECONDS:g} s and the task "
+        f"starting {PICKUP_SECONDS:g} s later (Q_POLL). Calls per day: "
+        f"{sizes.polling_day_hours:g} h with {results.get('polling_day_changes')} staff "
+        f"changes in opening hours ({CHANGES_PER_PRACTICE_HOUR} per hour), default schedule "
+        f"(5 min open, 30 min closed, no budget) and 1-minute polls under a "
+        f"{results.get('polling_budget'):,} call budget (stretched to a median "
+        f"{results.get('budgeted_interval_minutes_median')} min in opening hours). Opening-"
+        f"hours latency: {sizes.latency_changes} changes over {sizes.latency_hours_60s:g} h "
+        f"from 09:00 at the 1-minute interval, change in the Nextech sandbox to its note.",
     ]

@@ -16,12 +16,15 @@ class Sizes:
     worker_practices: int
     worker_threads: int
     worker_seconds: float  # real seconds per measured phase
+    polling_day_hours: float  # simulated hours of the adaptive-polling day, from midnight
 
 
 FULL = Sizes(throughput_patients=150, latency_hours_60s=2, latency_hours_300s=8,
              latency_changes=150, latency_history_patients=30, backfill_patients=2_000,
-             worker_practices=32, worker_threads=16, worker_seconds=10)  # AXC_TICK_THREADS default
+             worker_practices=32, worker_threads=16, worker_seconds=10,
+             polling_day_hours=24)  # AXC_TICK_THREADS default
 
 TINY = Sizes(throughput_patients=4, latency_hours_60s=0.1, latency_hours_300s=0.25,
              latency_changes=4, latency_history_patients=2, backfill_patients=40,
-             worker_practices=4, worker_threads=2, worker_seconds=0.5)
+             worker_practices=4, worker_threads=2, worker_seconds=0.5,
+             polling_day_hours=2)

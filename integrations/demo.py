@@ -91,6 +91,8 @@ def demo_practice_reset(*, sandboxes: DemoSandboxes) -> Practice:
         name="Aurora Plastic Surgery & MedSpa", slug=DEMO_SLUG,
         practice_type=Practice.Kind.SURGICAL_AND_MEDSPA, time_zone="America/New_York",
         country="US", status=Practice.Status.ACTIVE, poll_interval_minutes=1,
+        # Open around the clock, so the demo polls every minute whenever it is run.
+        opening_hours="Mon-Sun 00:00-24:00",
         # On for the demo to show lifetime value; the admin warns surgical practices.
         payments_enabled=True,
     ))

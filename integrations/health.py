@@ -19,6 +19,7 @@ from axconnect.metrics import Sample, samples_write
 from integrations.models import Cursor, InboxItem, OutboxOp, SyncLog, SyncState
 from tenants.alert_conditions import REFRESH_WARNING, STALLED_INTERVALS
 from tenants.models import GhlCredential, NextechCredential, Practice
+from tenants.poll_budget import practice_poll_gap
 from tenants.schedule import practice_is_polled
 
 # The tick writes this at the start of SyncState.last_error when GoHighLevel's daily
@@ -34,7 +35,7 @@ class PracticeHealth:
     schema_name: str
     status: str
     status_reason: str
-    poll_interval_minutes: int
+    poll_interval_minutes: int  # the gap the poll plan chose last (longer at night)
     last_success_at: datetime | None
     last_error: str
     cursor_lag: timedelta | None  # how far behind now the oldest resource cursor is
@@ -56,12 +57,13 @@ class PracticeHealth:
         return self.recent_failures / self.recent_ticks if self.recent_ticks else None
 
 
-def _stalled(practice: Practice, state: SyncState, now: datetime) -> bool:
-    """No success for three poll intervals while the practice is meant to be polled."""
+def _stalled(practice: Practice, state: SyncState, now: datetime, gap: timedelta) -> bool:
+    """No success for three poll intervals while the practice is meant to be polled (the
+    interval its poll plan chose last: 30 minutes at night is not a stall)."""
     if not practice_is_polled(practice):
         return False
     since = state.last_success_at or practice.status_changed_at or practice.created_at
-    return now - since > timedelta(minutes=STALLED_INTERVALS * practice.poll_interval_minutes)
+    return now - since > STALLED_INTERVALS * gap
 
 
 def _problems(h: PracticeHealth) -> tuple[tuple[str, ...], int]:
@@ -104,13 +106,14 @@ def practice_health(*, practice: Practice, now: datetime | None = None) -> Pract
                 + OutboxOp.objects.filter(state=OutboxOp.State.DEAD).count())
         levels = list(SyncLog.objects.filter(kind="tick").order_by("-created_at", "-id")
                       .values_list("level", flat=True)[:RECENT_TICKS])
+    gap = practice_poll_gap(practice=practice)
     health = PracticeHealth(
         practice_id=practice.pk,
         name=practice.name,
         schema_name=practice.schema_name,
         status=practice.status,
         status_reason=practice.status_reason,
-        poll_interval_minutes=practice.poll_interval_minutes,
+        poll_interval_minutes=round(gap.total_seconds() / 60),
         last_success_at=state.last_success_at,
         last_error=state.last_error,
         cursor_lag=(now - oldest_cursor) if oldest_cursor else None,
@@ -121,7 +124,7 @@ def practice_health(*, practice: Practice, now: datetime | None = None) -> Pract
         recent_failures=sum(1 for level in levels if level != SyncLog.Level.INFO),
         nextech_refresh_expires_at=refresh_at,
         ghl_access_expires_at=ghl_access_at,
-        stalled=_stalled(practice, state, now),
+        stalled=_stalled(practice, state, now, gap),
         refresh_lapsing=bool(refresh_at and refresh_at - now < REFRESH_WARNING),
         rate_limited=state.last_error.startswith(WRITES_PAUSED_PREFIX),
     )

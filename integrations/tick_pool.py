@@ -32,7 +32,7 @@ from django.db import close_old_connections, connection
 
 log = logging.getLogger(__name__)
 
-Tick = Callable[[str], dict[str, Any]]
+Tick = Callable[..., dict[str, Any]]  # (schema_name, **what the schedule passed)
 
 
 class TickPool:
@@ -46,24 +46,24 @@ class TickPool:
         self._free = threading.BoundedSemaphore(threads)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tick")
 
-    def submit(self, schema_name: str, *, wait_seconds: float | None = None
-               ) -> Future[dict[str, Any]] | None:
+    def submit(self, schema_name: str, *, wait_seconds: float | None = None,
+               **tick_kwargs: Any) -> Future[dict[str, Any]] | None:
         """Start the practice's tick on a free thread, waiting up to `wait_seconds` for
         one (None: as long as it takes); returns None when no thread freed up in time."""
         if not self._free.acquire(timeout=wait_seconds):
             return None
         try:
-            return self._executor.submit(self._run, schema_name)
+            return self._executor.submit(self._run, schema_name, tick_kwargs)
         except BaseException:
             self._free.release()
             raise
 
-    def _run(self, schema_name: str) -> dict[str, Any]:
+    def _run(self, schema_name: str, tick_kwargs: dict[str, Any]) -> dict[str, Any]:
         # As around a web request: a connection the database dropped since the last tick
         # (a restart, a failover) is replaced instead of failing this tick too.
         close_old_connections()
         try:
-            return self._tick(schema_name)
+            return self._tick(schema_name, **tick_kwargs)
         except Exception:
             # Nobody awaits the future in a worker: the log is where this is seen.
             log.exception("tick crashed for %s", schema_name)

@@ -26,6 +26,7 @@ from tenants.models import (
     Practice,
     WebhookDelivery,
 )
+from tenants.poll_budget import practice_calls_summary
 from tenants.practice_glance import (
     glance_from,
     glance_judge,
@@ -40,6 +41,13 @@ PAYMENTS_WARNING = (
     "Payments set Invoice Paid Amount and Patient Lifetime Value from Nextech payments. "
     "Not recommended for plastic-surgery practices: payments do not tie to appointments, and "
     "reconciliations, credits and payment plans distort projections. Works well for med spas."
+)
+
+
+POLLING_NOTE = (
+    "Polled at the opening-hours interval while any location is open, at the closed interval "
+    "otherwise, and once at opening. With a daily Nextech call budget, the opening-hours "
+    "interval is stretched when the day's projected calls would exceed it."
 )
 
 
@@ -131,7 +139,8 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
     ]
     list_filter = ["status", "emr_flavor", "practice_type"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["schema_name", "status_changed_at", "created_at", "portal_link"]
+    readonly_fields = ["schema_name", "status_changed_at", "created_at", "portal_link",
+                       "nextech_calls_today"]
     inlines = [NextechCredentialInline, GhlCredentialInline, MembershipInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "portal_link", "schema_name"]}),
@@ -141,6 +150,14 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
             {
                 "fields": ["poll_interval_minutes", "payments_enabled"],
                 "description": PAYMENTS_WARNING,
+            },
+        ),
+        (
+            "Polling schedule",
+            {
+                "fields": ["opening_hours", "slow_poll_interval_minutes",
+                           "nextech_daily_call_budget", "nextech_calls_today"],
+                "description": POLLING_NOTE,
             },
         ),
         ("Status", {"fields": ["status", "status_reason", "status_changed_at"]}),
@@ -196,6 +213,12 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
             origin = f"//{host}{settings.PORT_SUFFIX}"
             context["practice_links"] = {"admin": f"{origin}/admin/", "portal": f"{origin}/"}
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    @admin.display(description="Nextech calls today")
+    def nextech_calls_today(self, obj: Practice) -> str:
+        if not obj.pk or obj.is_public:
+            return "-"
+        return practice_calls_summary(practice=obj, now=timezone.now())
 
     def save_model(self, request: HttpRequest, obj: Practice, form: Any, change: bool) -> None:
         if change:

@@ -1,4 +1,4 @@
-"""What the every-minute alerts check knows about every practice, read in five queries.
+"""What the every-minute alerts check knows about every practice, read in six queries.
 
 The check used to open each practice's schema and recompute its health (17 statements a
 practice, one practice after another: a minute's worth near 2,800 practices). Everything
@@ -15,7 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tenants.models import AlertWatch, Incident, NextechCredential, OpsMetric, Practice
+from tenants.models import (
+    AlertWatch,
+    Incident,
+    NextechCallDay,
+    NextechCredential,
+    OpsMetric,
+    Practice,
+)
 from tenants.schedule import POLLED_STATUSES
 
 # Dead letters count as "growing" until a day passes without a new one.
@@ -33,7 +40,7 @@ class AlertInputs:
     name: str
     status: str
     status_reason: str
-    poll_interval_minutes: int
+    poll_interval_minutes: int  # the gap the poll plan chose last
     polled_since: datetime  # status change or creation: the clock for "no success yet"
     last_success_at: datetime | None
     dead_letters: int
@@ -51,7 +58,7 @@ class AlertDecision:
 
 
 def alert_inputs_read(practices: Iterable[Practice]) -> list[AlertInputs]:
-    """The inputs of the given practices: five queries, however many practices."""
+    """The inputs of the given practices: six queries, however many practices."""
     rows = list(practices)
     ids = [p.pk for p in rows]
     schemas = [p.schema_name for p in rows]
@@ -64,17 +71,24 @@ def alert_inputs_read(practices: Iterable[Practice]) -> list[AlertInputs]:
                                 .values_list("practice", "name", "value")):
         gauges[schema][name] = value
     watches = {w.practice_id: w for w in AlertWatch.objects.filter(practice_id__in=ids)}
+    # The gap the poll plan chose last (30 min at night is not a stall): the latest day's.
+    gaps = {practice_id: seconds for practice_id, seconds in (
+        NextechCallDay.objects.filter(practice_id__in=ids, interval_seconds__isnull=False)
+        .order_by("practice_id", "-day").distinct("practice_id")
+        .values_list("practice_id", "interval_seconds")) if seconds}
     inputs = []
     for practice in rows:
         figures = gauges.get(practice.schema_name, {})
         last_success = figures.get("axc_last_success_timestamp_seconds")
         watch = watches.get(practice.pk)
+        fast = practice.poll_interval_minutes
+        gap = max(fast, round(gaps[practice.pk] / 60)) if practice.pk in gaps else fast
         inputs.append(AlertInputs(
             practice_id=practice.pk,
             name=practice.name,
             status=practice.status,
             status_reason=practice.status_reason,
-            poll_interval_minutes=practice.poll_interval_minutes,
+            poll_interval_minutes=gap,
             polled_since=practice.status_changed_at or practice.created_at,
             last_success_at=datetime.fromtimestamp(last_success, UTC) if last_success else None,
             dead_letters=int(figures.get("axc_dead_letters_open", 0)),

@@ -54,6 +54,7 @@ class PollPolicy:
 
 @dataclass(frozen=True)
 class PollPlan:
+    planned_at: datetime  # the poll this plan follows
     next_poll_at: datetime
     interval: timedelta  # the one in force now
     open_now: bool
@@ -212,6 +213,7 @@ def poll_plan(*, policy: PollPolicy, now: datetime, calls_used_today: int,
     if stretched and next_at > end:
         next_at = end  # a new budget day starts: plan it afresh then
     return PollPlan(
+        planned_at=now,
         next_poll_at=next_at,
         interval=fast if open_now else slow,
         open_now=open_now,

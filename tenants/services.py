@@ -10,7 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenants.models import Domain, Membership, Practice
-from tenants.schedule import practice_schedule_sync
+from tenants.poll_budget import practice_poll_plan
+from tenants.schedule import (
+    practice_is_polled,
+    practice_schedule_next_run_advance,
+    practice_schedule_sync,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +52,16 @@ def practice_create(*, practice: Practice) -> Practice:
 
 
 def practice_update(*, practice: Practice) -> Practice:
-    """Save edits and bring the schedule in line (interval, paused or not)."""
+    """Save edits and bring the schedule in line (interval, paused or not). New opening
+    hours, intervals or budget apply at once when they bring the next poll forward; the
+    next tick plans by them either way."""
     with transaction.atomic():
         practice.save()
         practice_schedule_sync(practice=practice)
+        if practice_is_polled(practice):
+            now = timezone.now()
+            practice_schedule_next_run_advance(
+                practice=practice, at=practice_poll_plan(practice=practice, now=now).next_poll_at)
     return practice
 
 

@@ -24,7 +24,7 @@ class Change:
     at: datetime
 
 
-def _note_times(world: World) -> dict[str, list[datetime]]:
+def note_times(world: World) -> dict[str, list[datetime]]:
     """When each appointment's notes reached the CRM, by appointment id."""
     times: dict[str, list[datetime]] = {}
     for note in world.ghl_app.state.locations[world.location.id].notes:
@@ -35,7 +35,7 @@ def _note_times(world: World) -> dict[str, list[datetime]]:
     return times
 
 
-def _percentile(values: list[float], pct: int) -> float:
+def percentile(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
@@ -67,7 +67,7 @@ def latency_measure(*, interval: float, hours: float, changes: int, history: int
             ticks += 1
             next_tick = max(next_tick + interval, clock.monotonic())
 
-        notes = _note_times(world)
+        notes = note_times(world)
         delays = []
         for change in made:
             after = [t for t in notes.get(change.appointment_id, []) if t >= change.at]
@@ -75,8 +75,8 @@ def latency_measure(*, interval: float, hours: float, changes: int, history: int
                 delays.append((min(after) - change.at).total_seconds())
     label = f"{int(interval)}s"
     return {
-        f"latency_p50_s_at_{label}": round(_percentile(delays, 50), 1),
-        f"latency_p95_s_at_{label}": round(_percentile(delays, 95), 1),
+        f"latency_p50_s_at_{label}": round(percentile(delays, 50), 1),
+        f"latency_p95_s_at_{label}": round(percentile(delays, 95), 1),
         f"latency_max_s_at_{label}": round(max(delays), 1),
         f"latency_changes_at_{label}": len(made),
         f"latency_undelivered_at_{label}": len(made) - len(delays),

@@ -31,7 +31,7 @@ from django_tenants.utils import schema_context
 
 from bench.latency import API_CALL_SECONDS
 from bench.practices import bench_practices
-from bench.scenarios.latency import _percentile
+from bench.scenarios.latency import percentile
 from bench.ticks import ticks_until_quiet
 from bench.timeline import Timeline
 from bench.workload import AREA_CODES
@@ -177,8 +177,8 @@ def _path_measure(*, webhooks: bool, hours: float, tags: int, seed: int) -> dict
     delays = [(created[c] - at).total_seconds() for c, at in tagged.items() if c in created]
     suffix = "" if webhooks else "_lost_webhook"
     return {
-        f"nxt_create_latency_p50_s{suffix}": round(_percentile(delays, 50), 1),
-        f"nxt_create_latency_p95_s{suffix}": round(_percentile(delays, 95), 1),
+        f"nxt_create_latency_p50_s{suffix}": round(percentile(delays, 50), 1),
+        f"nxt_create_latency_p95_s{suffix}": round(percentile(delays, 95), 1),
         f"nxt_create_latency_max_s{suffix}": round(max(delays), 1),
         f"nxt_create_tags{suffix}": len(tagged),
         f"nxt_create_not_created{suffix}": len(tagged) - len(delays),

@@ -79,10 +79,13 @@ def _usage(nextech: NextechClient | None, ghl: GhlClient | None) -> dict[str, An
 
 def _usage_since(before: dict[str, Any], nextech: NextechClient | None,
                  ghl: GhlClient | None) -> dict[str, Any]:
+    # Differences: a client handed in by the caller keeps counting across ticks.
     now = _usage(nextech, ghl)
     waits = {k: v - before["rate_limit_wait_seconds"].get(k, 0.0)
              for k, v in now["rate_limit_wait_seconds"].items()}
-    return {**now, "rate_limit_wait_seconds": waits}
+    return {"nextech_calls": now["nextech_calls"] - before["nextech_calls"],
+            "ghl_calls": now["ghl_calls"] - before["ghl_calls"],
+            "rate_limit_wait_seconds": waits}
 
 
 def _tick_run(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from integrations.models import OutboxOp, SyncLog, SyncState
 from tenants.ghl.connect import ghl_connection_read
 from tenants.models import NextechCredential, Practice
+from tenants.poll_budget import practice_poll_gap
 
 # A poll is "late" once it has missed this many of its slots: one missed slot is
 # ordinary (a long backfill tick), two mean something is wrong.
@@ -43,7 +44,7 @@ def sync_health_read(*, practice: Practice, now: datetime) -> SyncHealth:
     """How the practice's polling stands at `now` (events counted in its own day)."""
     state = SyncState.objects.filter(pk=1).first()
     last = state.last_success_at if state else None
-    interval = timedelta(minutes=practice.poll_interval_minutes)
+    interval = practice_poll_gap(practice=practice)  # as planned: longer at night
     since = now - last if last else None
     polled = practice.status in (Practice.Status.ACTIVE, Practice.Status.NEEDS_ATTENTION)
     late = polled and (since is None or since > interval * LATE_AFTER_SLOTS)

@@ -1,3 +1,4 @@
+from tenants.models.calls import NextechCallDay
 from tenants.models.credentials import GhlCredential, NextechCredential
 from tenants.models.incidents import AlertWatch, Incident
 from tenants.models.membership import Membership
@@ -11,6 +12,7 @@ __all__ = [
     "GhlCredential",
     "Incident",
     "Membership",
+    "NextechCallDay",
     "NextechCredential",
     "OpsMetric",
     "Practice",

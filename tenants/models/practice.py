@@ -11,10 +11,19 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
+from tenants.poll_plan import DEFAULT_OPENING_HOURS, OpeningHoursError, opening_hours_parse
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (e.g. America/New_York)")
+
+
+def validate_opening_hours(value: str) -> None:
+    try:
+        opening_hours_parse(value, default_zone="UTC")
+    except OpeningHoursError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def validate_country(value: str) -> None:
@@ -55,7 +64,23 @@ class Practice(TenantMixin):
         help_text="Region used to read phone numbers without a country code.",
     )
     poll_interval_minutes = models.PositiveSmallIntegerField(
-        default=5, validators=[MinValueValidator(1)]
+        "poll interval in opening hours (minutes)", default=5, validators=[MinValueValidator(1)]
+    )
+    slow_poll_interval_minutes = models.PositiveSmallIntegerField(
+        "poll interval when closed (minutes)", default=30, validators=[MinValueValidator(1)],
+        help_text="Nights and closed days.",
+    )
+    opening_hours = models.TextField(
+        default=DEFAULT_OPENING_HOURS,
+        validators=[validate_opening_hours],
+        help_text="One line per rule, in the practice's time zone unless a line starts with "
+        "another (a location elsewhere): 'Mon-Sat 07:00-19:00', "
+        "'America/Chicago Sat 09:00-13:00'.",
+    )
+    nextech_daily_call_budget = models.PositiveIntegerField(
+        "Nextech calls per day", null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Leave empty for no cap. Polling slows down in opening hours when the "
+        "day's projected calls would exceed it (the day is the practice's local day).",
     )
     payments_enabled = models.BooleanField(default=False)
     # When staff chose on or off (after the spec's warning); empty while undecided, so

@@ -25,6 +25,8 @@ REQUIRED = (
     "backfill_10k_patients_minutes",
     "nxt_create_latency_p50_s", "nxt_create_latency_p95_s",
     "nxt_create_latency_p50_s_lost_webhook", "nxt_create_latency_p95_s_lost_webhook",
+    "latency_p95_s_opening_hours_1min", "nextech_calls_per_practice_day",
+    "nextech_calls_per_practice_day_budgeted",
 )
 
 

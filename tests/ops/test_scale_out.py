@@ -21,12 +21,14 @@ from django_tenants.utils import schema_context
 
 from integrations.models import SyncLog
 from tenants.models import Practice
-from tenants.schedule import POLL_TASK
+from tenants.schedule import POLL_TASK, SLOT_KWARG
 from tenants.services import practice_create
 from tests.support.qcluster import running_qcluster, wait_until
 
 PRACTICES = 10
 TICK_SECONDS = "1.5"
+# Polled every minute at whatever hour the test runs (nights would be 30 minutes apart).
+ALWAYS_OPEN = "Mon-Sun 00:00-24:00"
 REDIS_TEST_URL = "redis://127.0.0.1:6379/13"  # a database of this test's own
 
 
@@ -46,7 +48,7 @@ def scale_practices(practices, django_db_blocker):
         created = [
             practice_create(practice=Practice(
                 name=f"Scale Clinic {n}", slug=f"scale-{n}", status=Practice.Status.ACTIVE,
-                poll_interval_minutes=1))
+                poll_interval_minutes=1, opening_hours=ALWAYS_OPEN))
             for n in range(PRACTICES)
         ]
         try:
@@ -72,6 +74,7 @@ def _slots_due(django_db_blocker) -> datetime:
             Schedule.objects.update_or_create(
                 name=f"poll-again:{schema}",
                 defaults={"func": POLL_TASK, "args": repr((schema,)),
+                          "intended_date_kwarg": SLOT_KWARG,  # fires the same slot
                           "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1,
                           "next_run": slot})
     return slot
@@ -122,7 +125,7 @@ def _assert_shared_on_schedule_without_overlap(slot: datetime, runs: dict[str, l
         by_cluster.update(t.details["cluster"] for t in ticks)
     with django_db_blocker.unblock():
         for schema in _schemas():
-            # The scheduler fired the slot once and moved it on by the interval.
+            # The scheduler fired the slot once; the poll plan moved it on by the interval.
             schedule = Schedule.objects.get(name=f"poll:{schema}")
             assert schedule.next_run - slot == timedelta(minutes=1)
     assert set(by_cluster) == {"A", "B"}, f"work not shared: {by_cluster}"

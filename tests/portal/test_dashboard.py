@@ -9,9 +9,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from integrations.models import InboxItem, OutboxOp, SyncLog, SyncState
-from tenants.models import NextechCredential, Practice
+from tenants.models import NextechCallDay, NextechCredential, Practice
+from tenants.poll_budget import nextech_calls_record
 from tenants.services import practice_set_status
 from tests.portal.conftest import in_schema
+from tests.support.poll import practice_hours_set
 
 
 def _page(client) -> str:
@@ -79,3 +81,38 @@ def test_credentials_not_connected_then_needing_attention_with_reason_and_lapse(
     assert "Needs attention" in html
     assert "Nextech credentials failed: Nextech sign-in was refused" in html
     assert f"Sign-in lapses {timezone.localtime(lapse):%b} {lapse.day}" in html
+
+
+def test_the_dashboard_says_when_the_budget_stretches_the_interval(practice_a, portal_a):
+    practice_hours_set(practice_a, local_hour=12, poll_interval_minutes=1,
+               nextech_daily_call_budget=1000)
+    nextech_calls_record(practice=practice_a, calls=300, polls=100, at=timezone.now())
+
+    page = _text(portal_a.get("/").content.decode())
+
+    assert re.search(r"Polling every \d+ min to stay within 1,000 Nextech calls today\.", page)
+    assert "Polled every 1 minute in opening hours, every 30 when closed" in page
+
+
+def test_the_dashboard_is_silent_about_a_budget_the_day_fits_in(practice_a, portal_a):
+    practice_hours_set(practice_a, local_hour=12, poll_interval_minutes=5,
+               nextech_daily_call_budget=5000)
+    nextech_calls_record(practice=practice_a, calls=30, polls=10, at=timezone.now())
+
+    page = _text(portal_a.get("/").content.decode())
+
+    assert "to stay within" not in page
+    assert "Polled every 5 minutes in opening hours" in page
+
+
+def test_a_practice_polled_every_30_minutes_at_night_is_on_schedule(portal_a, practice_a):
+    # The last poll's plan left 30 minutes to the next (closed); 40 minutes is one slot.
+    practice_hours_set(practice_a, local_hour=2, poll_interval_minutes=5)
+    nextech_calls_record(practice=practice_a, calls=3, polls=1, at=timezone.now())
+    NextechCallDay.objects.filter(practice=practice_a).update(interval_seconds=30 * 60)
+    with in_schema(practice_a):
+        state = SyncState.current()
+        state.last_success_at = timezone.now() - timedelta(minutes=40)
+        state.save()
+
+    assert "on schedule" in _page(portal_a)

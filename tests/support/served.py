@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django_tenants.utils import schema_context
+
+from integrations.category_review import suggestions_confirm_all
 from integrations.demo import practice_sandboxes_connect
 from integrations.ghl.sandbox import GhlSandbox, location_create
 from integrations.onboarding.setup import practice_crm_setup
@@ -29,6 +32,8 @@ def practice_served_connect(*, practice: Practice, nextech_url: str, ghl: GhlSan
     summary = practice_crm_setup(practice=practice, nextech=nextech_client_for(practice=practice),
                                  ghl=ghl_client_for(practice=practice))
     assert summary.ok, summary.failures
+    with schema_context(practice.schema_name):
+        suggestions_confirm_all(by="test")  # as the practice's client would, in the portal
     return location.id
 
 

@@ -113,12 +113,12 @@ def test_custom_fields_ensure_creates_missing_fields_once(client: GhlClient,
     calls = dict(sandbox.state.counters)
     second = custom_fields_ensure(client=client)
 
-    assert len(first) == len(ALL_FIELDS) == 17
+    assert len(first) == len(ALL_FIELDS) == 18
     assert {k: f.id for k, f in first.items()} == {k: f.id for k, f in second.items()}
     assert first["nxt_birthday"].data_type == "DATE"
     assert first["invoice_paid_amount"].data_type == "MONETORY"
     created = sandbox.state.counters["POST /locations/<location_id>/customFields"]
-    assert created == calls["POST /locations/<location_id>/customFields"] == 17
+    assert created == calls["POST /locations/<location_id>/customFields"] == 18
 
 
 def test_every_request_carries_a_timeout(client: GhlClient, adapter: RecordingAdapter) -> None:

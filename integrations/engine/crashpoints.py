@@ -1,7 +1,8 @@
 """Named points where a tick can be made to die, or to wait, for the fault tests.
 
 Inert unless the environment says otherwise:
-- AXC_CRASH_AT names a point (optionally `name:N`, the Nth time it is reached); then the
+- AXC_CRASH_AT names a point (optionally `name:N`, the Nth time it is reached; a point
+  with a detail also answers to `name.detail`, see `crashpoint`); then the
   process exits on the spot, like a worker killed by the OS: no exception handlers, no
   cleanup, no commit of what is in flight.
 - AXC_PAUSE_DIR names a directory where a test arms a point by creating a file named
@@ -23,7 +24,9 @@ PAUSE_LIMIT_SECONDS = 120  # a test that never releases does not leave a worker 
 _reached: Counter[str] = Counter()
 
 
-def crashpoint(name: str) -> None:
+def crashpoint(name: str, detail: str = "") -> None:
+    """`detail` narrows the point for AXC_CRASH_AT: `drain.op_sent.note_add` is reached
+    only where `drain.op_sent` is reached with detail `note_add`."""
     pause_dir = os.environ.get("AXC_PAUSE_DIR")
     if pause_dir:
         _pause_if_armed(Path(pause_dir), name)
@@ -31,10 +34,10 @@ def crashpoint(name: str) -> None:
     if not target:
         return
     point, _, nth = target.partition(":")
-    if point != name:
+    if point not in (name, f"{name}.{detail}"):
         return
-    _reached[name] += 1
-    if _reached[name] >= int(nth or 1):
+    _reached[point] += 1
+    if _reached[point] >= int(nth or 1):
         os._exit(CRASH_EXIT_CODE)
 
 

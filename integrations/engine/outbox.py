@@ -1,8 +1,9 @@
 """Write: send queued operations to GoHighLevel, in order per patient, each at most once.
 
 An operation is marked attempted (committed) before it is sent. After a crash, an
-attempted note is looked for in the contact's notes by its reference before it is sent
-again; every other operation is idempotent by nature (upsert, set stage, add tag).
+attempted note is looked for in the contact's notes by its reference, and an attempted
+workflow enrolment in the contact's record of enrolments (enrolment_record), before it
+is sent again; every other operation is idempotent by nature (upsert, set stage, add tag).
 
 A sent operation is marked done in the same statement that marks the next one attempted
 (or at the end of the drain): one write per operation instead of two. A crash in between
@@ -25,9 +26,10 @@ from django.db.models import Field, Q
 from integrations.categories import Stage
 from integrations.clock import Clock
 from integrations.engine.crashpoints import crashpoint
+from integrations.engine.enrolment_record import enrolment_ref, enrolment_refs, enrolments_value
 from integrations.engine.events import NOTE_MARK
 from integrations.ghl.client import ContactInput, GhlClient
-from integrations.ghl.fields import ALL_FIELDS
+from integrations.ghl.fields import ALL_FIELDS, ENROLMENTS_FIELD
 from integrations.http import ApiError, ErrorKind
 from integrations.models import CrmField, KnownPatient, OutboxOp, StageMapping, SyncLog
 from integrations.onboarding.crm import crm_fields_setup
@@ -68,6 +70,7 @@ class OutboxSender:
         self.stages = {m.canonical_stage: m for m in StageMapping.objects.all()}
         self._patients: dict[str, KnownPatient] = {}
         self._contacts_created: set[str] = set()  # patients whose contact this drain created
+        self._enrolled: dict[str, list[str]] = {}  # see _enrolments
 
     def _patient(self, op: OutboxOp) -> KnownPatient:
         # One read per patient per drain; the handlers below keep the cached row current.
@@ -171,11 +174,43 @@ class OutboxSender:
         self.client.contact_tags_remove(contact_id=self._contact_id(op), tags=op.payload["tags"])
         return {}
 
+    def _enrolments(self, patient_id: str) -> list[str]:
+        """References of the patient's enrolments sent so far (see enrolment_record);
+        read once per patient per drain, then kept current here."""
+        refs = self._enrolled.get(patient_id)
+        if refs is None:
+            keys = OutboxOp.objects.filter(patient_id=patient_id, kind="workflow_enrol",
+                                           state=OutboxOp.State.DONE).values_list("key",
+                                                                                  flat=True)
+            refs = self._enrolled[patient_id] = [enrolment_ref(key) for key in keys]
+        return refs
+
     def workflow_enrol(self, op: OutboxOp) -> dict[str, Any]:
-        self.client.contact_workflow_add(
-            contact_id=self._contact_id(op), workflow_id=op.payload["workflow_id"]
-        )
-        return {}
+        contact_id = self._contact_id(op)
+        field_id = self.field_ids.get(ENROLMENTS_FIELD)
+        ref = enrolment_ref(op.key)
+        if field_id and op.attempts > 1:
+            # It may have been sent before a crash: the contact's record of enrolments tells.
+            contact = self.client.contact_get(contact_id=contact_id)
+            if ref in enrolment_refs(contact.custom_fields.get(field_id)):
+                if op.patient_id in self._enrolled:
+                    self._enrolled[op.patient_id].append(ref)
+                return {"recovered": True}
+        self.client.contact_workflow_add(contact_id=contact_id,
+                                         workflow_id=op.payload["workflow_id"])
+        if not field_id:
+            return {"recorded": False}  # the CRM set-up predates the field: run it again
+        refs = self._enrolments(op.patient_id)
+        refs.append(ref)
+        try:
+            self.client.contact_update(contact_id=contact_id,
+                                       custom_fields={field_id: enrolments_value(refs)})
+        except ApiError as exc:
+            # The enrolment itself went out: retrying it would enrol twice. Only a crash
+            # before the next write of the record could still miss it.
+            log.warning("enrolment not recorded on the contact: %s", exc.kind)
+            return {"recorded": False}
+        return {"ref": ref}
 
     def _contact_created_here(self, op: OutboxOp) -> bool:
         """The contact is one this engine created, and this is the operation's first try.
@@ -333,7 +368,7 @@ def outbox_drain(*, client: GhlClient, clock: Clock,
             crashpoint("drain.op_attempted")
             try:
                 outcome = sender.send(op)
-                crashpoint("drain.op_sent")
+                crashpoint("drain.op_sent", op.kind)
             except NeedsStaff as exc:
                 _failed(op, reason=str(exc), dead=True, now=now, result=result, blocked=blocked)
                 continue

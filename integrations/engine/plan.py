@@ -17,6 +17,10 @@ class PlannedOp:
     payload: Mapping[str, Any] = field(default_factory=dict)
 
 
+# The parts of a snapshot a contact upsert writes.
+CONTACT_PARTS = ("core", "fields", "assigned_user_id")
+
+
 def snapshot_of(desired: DesiredContact) -> dict[str, Any]:
     """The JSON form of a desired state, as stored in ContactSnapshot.state."""
     return {
@@ -49,13 +53,12 @@ def contact_plan(
     now = snapshot_of(desired)
     patient = desired.patient_id
     ops: list[PlannedOp] = []
-    contact_part = ("core", "fields", "assigned_user_id")
-    if any(previous.get(part) != now[part] for part in contact_part):
+    if any(previous.get(part) != now[part] for part in CONTACT_PARTS):
         ops.append(
             PlannedOp(
                 key=f"contact:{patient}:v{version}",
                 kind="contact_upsert",
-                payload={part: now[part] for part in contact_part},
+                payload={part: now[part] for part in CONTACT_PARTS},
             )
         )
     old_tags, new_tags = set(previous.get("tags", [])), set(now["tags"])
@@ -93,3 +96,24 @@ def contact_plan(
                              kind="workflow_enrol", payload={"workflow_id": workflow_id}))
     now["workflows"] = sorted(enrolled | set(now["workflows"]))
     return ops, now
+
+
+def op_replan(kind: str, payload: Mapping[str, Any],
+              snapshot: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A dead write's payload brought up to the contact's latest planned state (`snapshot`),
+    for a retry: newer writes may have gone out since it died, and its own old values
+    would undo them. None when nothing it wrote is still wanted. Events (notes,
+    enrolments) stay as they were: they are history, not state."""
+    if not snapshot:
+        return dict(payload)
+    if kind == "contact_upsert":
+        return {part: snapshot.get(part, payload.get(part)) for part in CONTACT_PARTS}
+    if kind in ("tags_add", "tags_remove"):
+        wanted = set(snapshot.get("tags", []))
+        tags = set(payload["tags"])
+        still = tags & wanted if kind == "tags_add" else tags - wanted
+        return {"tags": sorted(still)} if still else None
+    if kind == "opportunity_upsert":
+        target = snapshot.get("opportunities", {}).get(payload["pipeline"])
+        return {"pipeline": payload["pipeline"], **target} if target else None
+    return dict(payload)

@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from integrations.models import InboxItem, KnownAppointment, OutboxOp, SyncLog
+from integrations.engine.plan import op_replan
+from integrations.models import ContactSnapshot, InboxItem, KnownAppointment, OutboxOp, SyncLog
 
 
 def inbox_replay(*, item_ids: Iterable[int]) -> int:
@@ -22,12 +25,36 @@ def inbox_replay(*, item_ids: Iterable[int]) -> int:
 
 
 def outbox_retry(*, op_ids: Iterable[int]) -> int:
-    """Queue dead operations again, from their first attempt."""
-    count = OutboxOp.objects.filter(pk__in=list(op_ids), state=OutboxOp.State.DEAD).update(
-        state=OutboxOp.State.PENDING, attempts=0, next_attempt_at=None, last_error="")
-    if count:
-        SyncLog.objects.create(kind="replay", message=f"{count} CRM write(s) queued again")
-    return count
+    """Queue dead operations again; returns how many left the dead letters.
+
+    A retried operation keeps what it knew: one that was attempted may have reached the
+    CRM, so its attempts restart at 1, not 0, and a note is looked for before it is sent
+    again, as after a crash. A write is planned again from the patient's latest state
+    (`op_replan`); one with nothing left to write is done at once.
+    """
+    with transaction.atomic():
+        dead = list(OutboxOp.objects.select_for_update().filter(
+            pk__in=list(op_ids), state=OutboxOp.State.DEAD))
+        snapshots = dict(ContactSnapshot.objects.filter(
+            patient_id__in={op.patient_id for op in dead}).values_list("patient_id", "state"))
+        superseded = 0
+        for op in dead:
+            payload = op_replan(op.kind, op.payload, snapshots.get(op.patient_id) or {})
+            op.attempts = min(op.attempts, 1)  # 1: it may have been sent (see note_add)
+            op.next_attempt_at, op.last_error = None, ""
+            if payload is None:
+                op.state, op.done_at, op.result = OutboxOp.State.DONE, timezone.now(), {
+                    "superseded": True}
+                superseded += 1
+            else:
+                op.state, op.payload = OutboxOp.State.PENDING, payload
+        OutboxOp.objects.bulk_update(dead, ["state", "attempts", "next_attempt_at",
+                                            "last_error", "payload", "done_at", "result"])
+        if dead:
+            SyncLog.objects.create(kind="replay", message=(
+                f"{len(dead)} CRM write(s) queued again"
+                + (f" ({superseded} no longer needed: done)" if superseded else "")))
+    return len(dead)
 
 
 def appointments_redecide(*, type_ids: Iterable[str], changed_since: datetime | None = None,

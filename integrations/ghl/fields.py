@@ -65,7 +65,15 @@ STANDARD_FIELDS: tuple[FieldDefinition, ...] = (
     _standard("patient_lifetime_value", "Patient Lifetime Value", "MONETORY"),
 )
 
-ALL_FIELDS: tuple[FieldDefinition, ...] = NXT_FIELDS + STANDARD_FIELDS
+# The engine's own: workflow enrolments it has made on the contact (integrations.engine.
+# enrolment_record). GoHighLevel's API cannot list a contact's workflows, so this is how
+# a retry after a crash tells whether an enrolment went out.
+ENROLMENTS_FIELD = "ax_connect_enrolments"
+ENGINE_FIELDS: tuple[FieldDefinition, ...] = (
+    _standard(ENROLMENTS_FIELD, "AX Connect Enrolments"),
+)
+
+ALL_FIELDS: tuple[FieldDefinition, ...] = NXT_FIELDS + STANDARD_FIELDS + ENGINE_FIELDS
 
 
 class CustomFieldApi(Protocol):

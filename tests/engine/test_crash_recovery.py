@@ -7,9 +7,6 @@ finishes. The CRM must then equal what one uninterrupted tick produces.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,9 +24,7 @@ from integrations.nextech.sandbox.state import PracticeConfig
 from integrations.sandbox_kit.transport import BackgroundServer
 from tenants.models import GhlCredential, Practice
 from tenants.services import practice_create
-from tests.support.db import database_url
-from tests.support.qcluster import ROOT
-from tests.support.served import crm_view, practice_served_connect
+from tests.support.served import crm_view, practice_served_connect, sync_now
 
 GUID = "c4a5b000-0000-4000-8000-0000000c4a5b"
 
@@ -75,15 +70,6 @@ def _practice(served: dict[str, Any], slug: str) -> Practice:
     return practice
 
 
-def _sync(slug: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url()}
-    env.pop("AXC_CRASH_AT", None)
-    if crash_at:
-        env["AXC_CRASH_AT"] = crash_at
-    return subprocess.run([sys.executable, "manage.py", "sync_now", slug], cwd=ROOT, env=env,  # noqa: S603
-                          capture_output=True, text=True, timeout=180)
-
-
 def _crm(served: dict[str, Any], practice: Practice) -> dict[str, Any]:
     location_id = GhlCredential.objects.get(practice=practice).location_id
     return crm_view(served["ghl_app"], location_id)
@@ -94,7 +80,7 @@ def baseline(served, practices, django_db_blocker):
     with django_db_blocker.unblock():
         practice = _practice(served, "crashbase")
         try:
-            run = _sync("crashbase")
+            run = sync_now("crashbase")
             assert run.returncode == 0, run.stderr[-2000:]
             yield _crm(served, practice)
         finally:
@@ -114,9 +100,9 @@ def test_a_tick_killed_mid_way_then_rerun_equals_an_uninterrupted_one(
     with django_db_blocker.unblock():
         practice = _practice(served, "crashrun")
         try:
-            crashed = _sync("crashrun", crash_at)
+            crashed = sync_now("crashrun", crash_at)
             assert crashed.returncode == CRASH_EXIT_CODE, crashed.stderr[-2000:]
-            rerun = _sync("crashrun")
+            rerun = sync_now("crashrun")
             assert rerun.returncode == 0, rerun.stderr[-2000:]
 
             assert _crm(served, practice) == baseline

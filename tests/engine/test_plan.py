@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from integrations.engine.desired import contact_desired
 from integrations.engine.facts import Routing
-from integrations.engine.plan import contact_plan
+from integrations.engine.plan import CONTACT_PARTS, contact_plan, op_replan
 from tests.engine.builders import TODAY, appointment, patient, rules
 
 
@@ -39,3 +39,20 @@ def test_a_location_workflow_is_enrolled_once():
         {"workflow_id": "wf-uptown"}]
     again, _ = contact_plan(previous=state, desired=_desired(routing=routed), version=2)
     assert not [op for op in again if op.kind == "workflow_enrol"]
+
+
+def test_a_retried_write_is_planned_again_from_the_latest_state():
+    _, old = contact_plan(previous={}, desired=_desired(), version=1)
+    _, latest = contact_plan(previous=old, desired=contact_desired(
+        patient=patient(given="Danielle"), appointments=[appointment()], payments=[],
+        rules=rules(), today=TODAY), version=2)
+    upsert = op_replan("contact_upsert", {part: old[part] for part in CONTACT_PARTS}, latest)
+    assert upsert is not None and upsert["core"]["firstName"] == "Danielle"
+    # Tags the contact should no longer get (or keep) are not written; nothing left: None.
+    assert op_replan("tags_add", {"tags": ["gone"]}, latest) is None
+    assert op_replan("tags_remove", {"tags": ["gone"]}, latest) == {"tags": ["gone"]}
+    (pipeline,) = latest["opportunities"]
+    assert op_replan("opportunity_upsert", {"pipeline": pipeline, "stage": "x"}, latest) == {
+        "pipeline": pipeline, **latest["opportunities"][pipeline]}
+    # Events are history: a note is sent as it was written.
+    assert op_replan("note_add", {"body": "b"}, latest) == {"body": "b"}

@@ -1,15 +1,17 @@
 """The fault suite's world: both sandboxes in-process on a simulated clock, wired to a
 practice through its stored credentials, as `practice_tick` builds its own clients.
 
-`week` books a small, varied practice week; `crm_view` reads the CRM back in a form two
-runs can be compared in; `settle` polls like the schedule until nothing is left to do.
+`week` books a small, varied practice week; `crm_view` reads the CRM back (fields, notes,
+opportunities, tags and workflow enrolments) in a form two runs can be compared in;
+`settle` polls like the schedule until nothing is left to do.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -18,11 +20,15 @@ from django.db import transaction
 from integrations.clock import SimulatedClock
 from integrations.engine.events import NOTE_MARK
 from integrations.engine.tick import practice_tick
+from integrations.ghl.sandbox import make_app as ghl_make_app
 from integrations.ghl.sandbox.signing import SigningKeys
-from integrations.models import InboxItem, OutboxOp, SyncState
+from integrations.models import AutomationRule, EngineSettings, InboxItem, OutboxOp, SyncState
 from integrations.nextech.sandbox import actions
-from integrations.nextech.sandbox.seed import LOCAL
+from integrations.nextech.sandbox.app import make_app as nextech_make_app
+from integrations.nextech.sandbox.seed import LOCAL, catalog_seed
+from integrations.nextech.sandbox.state import PracticeConfig
 from integrations.sandbox_kit.faults import Fault
+from integrations.sandbox_kit.transport import BackgroundServer
 from tenants.ghl.client import ghl_client_for
 from tenants.models import GhlCredential, NextechCredential, Practice
 from tenants.nextech_link import nextech_client_for
@@ -175,8 +181,22 @@ PATIENTS = len(WEEK)
 EVENTS = sum(len(visits) + sum(1 for v in visits if v[3]) + bool(paid) for _, visits, paid in WEEK)
 
 
+def automations_set_up(workflows: dict[str, str]) -> None:
+    """The practice's automations (in the current schema), so a week enrols contacts in
+    workflows and tags them: `workflows` maps the CRM's workflow names to their ids."""
+    for trigger, name in (("booked", "NXT Appointments Update"),
+                          ("payment", "NXT Payments Update"), ("birthday", "NXT Birthday")):
+        AutomationRule.objects.update_or_create(trigger=trigger, defaults={
+            "workflow_id": workflows[name], "workflow_name": name})
+    EngineSettings.objects.update_or_create(pk=1, defaults={
+        "review_workflow_id": workflows["Google Review Request"],
+        "service_tag_template": "NXT Service: {service}"})
+
+
 def week(rig: FaultRig) -> dict[str, str]:
-    """Book the week in Nextech (changes spread over an hour); patient ids by first name."""
+    """Book the week in Nextech (changes spread over an hour), with the practice's
+    automations on; patient ids by first name."""
+    automations_set_up({w.name: w.id for w in rig.ghl.workflows_list()})
     emr, ids = rig.emr, {}
     today = rig.clock.now().astimezone(LOCAL).date()
     for n, (given, visits, paid) in enumerate(WEEK):
@@ -235,6 +255,24 @@ def rig_make(keys: SigningKeys) -> FaultRig:
     rig = FaultRig(clock=SimulatedClock(), keys=keys)
     rig.crm_setup()
     return rig
+
+
+@contextmanager
+def sandboxes_served(keys: SigningKeys) -> Iterator[dict[str, Any]]:
+    """Both sandboxes served over real HTTP while the block runs: one Nextech practice
+    (`served_practice` connects practices to it) and the CRM sandbox."""
+    nextech, ghl = nextech_make_app(), ghl_make_app(keys=keys, search_delay_seconds=0)
+    emr = nextech.state.practice_register(PracticeConfig(
+        practice_id=SERVED_GUID, flavor="select", server_version="17.0",
+        client_id=f"{SERVED_LOGIN}-client", username=f"{SERVED_LOGIN}@nextech-api.com",
+        password=f"{SERVED_LOGIN}-pass", resource="https://select.nextech-api.com/api"))
+    catalog_seed(emr)
+    servers = [BackgroundServer(nextech).start(), BackgroundServer(ghl).start()]
+    try:
+        yield {"nextech": servers[0].url, "ghl": servers[1].url, "ghl_app": ghl, "emr": emr}
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def served_practice(served: dict[str, Any], *, slug: str, name: str,

@@ -113,13 +113,13 @@ def test_custom_fields_ensure_creates_missing_fields_once(client: GhlClient,
     calls = dict(sandbox.state.counters)
     second = custom_fields_ensure(client=client)
 
-    assert len(first) == len(ALL_FIELDS) == 19
+    assert len(first) == len(ALL_FIELDS) == 20
     assert {k: f.id for k, f in first.items()} == {k: f.id for k, f in second.items()}
     assert first["nxt_birthday"].data_type == "DATE"
     assert first["nxt_appointment_time"].data_type == "TEXT"  # a DATE field has no time
     assert first["invoice_paid_amount"].data_type == "MONETORY"
     created = sandbox.state.counters["POST /locations/<location_id>/customFields"]
-    assert created == calls["POST /locations/<location_id>/customFields"] == 19
+    assert created == calls["POST /locations/<location_id>/customFields"] == 20
 
 
 def test_every_request_carries_a_timeout(client: GhlClient, adapter: RecordingAdapter) -> None:

@@ -39,5 +39,7 @@ def test_demo_once_syncs_the_demo_week_and_exits_cleanly(demo_cleanup):
     assert summary["dead_letters"] == 0
     assert summary["events_processed"] > 50
     assert summary["contacts_in_crm"] >= 25
-    assert summary["notes_in_crm"] == summary["events_processed"]
+    # One note per event, but for the demo week's two payments voided before the first
+    # sync: neither they nor the rows voiding them were ever a payment the CRM was told of.
+    assert summary["notes_in_crm"] == summary["events_processed"] - 2 * 2
     assert summary["opportunities_in_crm"] > 0

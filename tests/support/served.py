@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from typing import Any
 
@@ -9,11 +12,15 @@ from django_tenants.utils import schema_context
 
 from integrations.category_review import suggestions_confirm_all
 from integrations.demo import practice_sandboxes_connect
+from integrations.engine.enrolment_record import enrolment_refs
+from integrations.ghl.fields import ENROLMENTS_FIELD
 from integrations.ghl.sandbox import GhlSandbox, location_create
 from integrations.onboarding.setup import practice_crm_setup
 from tenants.ghl.client import ghl_client_for
 from tenants.models import Practice
 from tenants.nextech_link import nextech_client_for
+from tests.support.db import database_url
+from tests.support.qcluster import ROOT
 
 
 def practice_served_connect(*, practice: Practice, nextech_url: str, ghl: GhlSandbox,
@@ -38,7 +45,8 @@ def practice_served_connect(*, practice: Practice, nextech_url: str, ghl: GhlSan
 
 
 def crm_view(ghl: GhlSandbox, location_id: str) -> dict[str, Any]:
-    """Every contact of a CRM location by NXT Patient ID: fields, notes, opportunities, tags.
+    """Every contact of a CRM location by NXT Patient ID: fields, notes, opportunities, tags,
+    workflow enrolments.
 
     Contacts without a patient id, or a second contact for one patient, get keys of their
     own, so a comparison fails on them instead of hiding them.
@@ -54,9 +62,16 @@ def crm_view(ghl: GhlSandbox, location_id: str) -> dict[str, Any]:
     for o in location.opportunities.values():
         opportunities[o["contactId"]].append(
             (stages[o["pipelineStageId"]], o["status"], o.get("monetaryValue")))
+    enrolled: dict[str, list[str]] = defaultdict(list)  # every enrolment: twice shows twice
+    for enrolment in location.enrolments:
+        enrolled[enrolment["contactId"]].append(enrolment["workflowName"])
     view: dict[str, Any] = {}
     for contact in location.contacts.values():
         fields = {keys[k].removeprefix("contact."): v for k, v in contact.custom_fields.items()}
+        if ENROLMENTS_FIELD in fields:
+            # Its references name workflow ids, which differ between locations: the number
+            # of enrolments recorded is what two runs can share.
+            fields[ENROLMENTS_FIELD] = len(enrolment_refs(fields[ENROLMENTS_FIELD]))
         key = fields.get("nxt_patient_id") or f"no patient id: {contact.id}"
         while key in view:
             key += " (duplicate contact)"
@@ -66,5 +81,17 @@ def crm_view(ghl: GhlSandbox, location_id: str) -> dict[str, Any]:
             "notes": sorted(notes[contact.id]),
             "opportunities": sorted(opportunities[contact.id]),
             "tags": sorted(contact.tags),
+            "workflows": sorted(enrolled[contact.id]),
         }
     return view
+
+
+def sync_now(slug: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    """One tick of a committed practice in its own process (`manage.py sync_now`), as a
+    worker runs it; `crash_at` names the crash point it dies at (AXC_CRASH_AT)."""
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    env.pop("AXC_CRASH_AT", None)
+    if crash_at:
+        env["AXC_CRASH_AT"] = crash_at
+    return subprocess.run([sys.executable, "manage.py", "sync_now", slug], cwd=ROOT, env=env,  # noqa: S603
+                          capture_output=True, text=True, timeout=180)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from axconnect.env import local_secret
@@ -91,7 +92,7 @@ def demo_practice_reset(*, sandboxes: DemoSandboxes) -> Practice:
         practice_type=Practice.Kind.SURGICAL_AND_MEDSPA, time_zone="America/New_York",
         country="US", status=Practice.Status.ACTIVE, poll_interval_minutes=1,
         # On for the demo to show lifetime value; the admin warns surgical practices.
-        payments_enabled=True,
+        payments_enabled=True, payments_decided_at=timezone.now(),
     ))
     practice_sandboxes_connect(
         practice=practice, nextech_url=sandboxes.nextech_server.url,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_tenants.admin import TenantAdminMixin
 
-from tenants.admin_forms import GhlCredentialForm, NextechCredentialForm
+from tenants.admin_forms import GhlCredentialForm, NextechCredentialForm, PracticeForm
 from tenants.admin_onboarding import OnboardingAdminMixin  # checklist, buttons, billing
 from tenants.ghl.admin import GhlConnectAdminMixin, WebhookDeliveryAdmin
 from tenants.models import (
@@ -119,6 +119,7 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
                     admin.ModelAdmin):
     # Extends django-tenants' form (which guards saving from another schema) with GoHighLevel.
     change_form_template = "admin/tenants/practice/change_form.html"
+    form = PracticeForm
     list_display = [
         "name",
         "health",
@@ -139,7 +140,7 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
         (
             "Sync",
             {
-                "fields": ["poll_interval_minutes", "payments_enabled"],
+                "fields": ["poll_interval_minutes", "payments"],
                 "description": PAYMENTS_WARNING,
             },
         ),

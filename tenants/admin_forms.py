@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils import timezone
 
-from tenants.models import GhlCredential, NextechCredential
+from tenants.models import GhlCredential, NextechCredential, Practice
 
 
 class WriteOnlySecretsForm(forms.ModelForm):
@@ -71,3 +72,35 @@ class GhlCredentialForm(WriteOnlySecretsForm):
             "authorize_url",
             "token_url",
         ]
+
+
+class PracticeForm(forms.ModelForm):
+    """The practice page's form. Payments are a choice staff make (on or off, after the
+    spec's warning), not a checkbox whose default could pass for a decision."""
+
+    payments = forms.ChoiceField(
+        label="Payments sync", required=False, widget=forms.RadioSelect,
+        choices=[("", "Not decided yet"), ("on", "On"), ("off", "Off")],
+        help_text="Until decided, the practice type's default applies (med spas on, "
+                  "plastic surgery off).")
+
+    class Meta:
+        model = Practice
+        fields = ["name", "slug", "emr_flavor", "practice_type", "time_zone", "country",
+                  "poll_interval_minutes", "status", "status_reason", "price_per_location"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.payments_decided_at:
+            self.initial["payments"] = "on" if self.instance.payments_enabled else "off"
+
+    def save(self, commit: bool = True) -> Practice:
+        practice = super().save(commit=False)
+        choice = self.cleaned_data.get("payments") or ""
+        if choice:
+            if practice.payments_decided_at is None or self.initial.get("payments") != choice:
+                practice.payments_decided_at = timezone.now()
+            practice.payments_enabled = choice == "on"
+        if commit:
+            practice.save()
+        return practice

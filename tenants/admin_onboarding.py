@@ -14,6 +14,7 @@ from django.urls import URLPattern, path, reverse
 from integrations.onboarding import summary_as_dict
 from tenants.models import Practice
 from tenants.onboarding import (
+    checklist_open_while_active,
     nextech_connection_test,
     practice_activate,
     practice_checklist_read,
@@ -55,6 +56,7 @@ class OnboardingAdminMixin:
         practice = self.get_object(request, object_id)  # type: ignore[attr-defined]
         if practice is not None and not practice.is_public:
             context["onboarding"] = practice_checklist_read(practice=practice)
+            context["onboarding_warning"] = checklist_open_while_active(context["onboarding"])
             context["onboarding_urls"] = {
                 action.replace("-", "_"): reverse(
                     f"{self.admin_site.name}:tenants_practice_onboarding",  # type: ignore[attr-defined]

@@ -8,15 +8,24 @@ from django import forms
 from django.utils import timezone
 
 from tenants.models import GhlCredential, NextechCredential, Practice
+from tenants.models.credentials import ghl_url_defaults, nextech_url_defaults
 
 
 class WriteOnlySecretsForm(forms.ModelForm):
-    """Secret model fields become blank password inputs; blank means "keep what is stored"."""
+    """Secret model fields become blank password inputs; blank means "keep what is stored".
+    A new row's URLs start from `url_defaults()` (settings), then the model's defaults."""
 
     secret_fields: ClassVar[tuple[str, ...]] = ()
 
+    @staticmethod
+    def url_defaults() -> dict[str, str]:
+        return {}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            for name, url in self.url_defaults().items():
+                self.fields[name].initial = url
         for name in self.secret_fields:
             stored = bool(self.instance.pk and getattr(self.instance, name))
             self.fields[name] = forms.CharField(
@@ -42,6 +51,7 @@ class WriteOnlySecretsForm(forms.ModelForm):
 
 class NextechCredentialForm(WriteOnlySecretsForm):
     secret_fields = ("password", "partner_secret")
+    url_defaults = staticmethod(nextech_url_defaults)
 
     class Meta:
         model = NextechCredential
@@ -60,6 +70,7 @@ class NextechCredentialForm(WriteOnlySecretsForm):
 
 class GhlCredentialForm(WriteOnlySecretsForm):
     secret_fields = ("private_token",)
+    url_defaults = staticmethod(ghl_url_defaults)
 
     class Meta:
         model = GhlCredential

@@ -27,6 +27,17 @@ CRM_WRITE_WORDS = {
 }
 
 
+class CrmWriteKindFilter(admin.SimpleListFilter):
+    title = "what"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        return list(CRM_WRITE_WORDS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OutboxOp]) -> QuerySet[OutboxOp]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(InboxItem, site=practice_admin_site)
 class InboxItemAdmin(ReadOnlyAdmin):
     staff_plural = "Nextech changes read"
@@ -59,7 +70,7 @@ class OutboxOpAdmin(PatientNamesMixin, ReadOnlyAdmin):
                   "send it again.")
     list_display = ["id", "what", "patient", "state", "attempts", "last_error", "created_at",
                     "done_at"]
-    list_filter = ["state", "kind"]
+    list_filter = ["state", CrmWriteKindFilter]
     search_fields = ["patient_id", "key"]
     exclude = ["payload"]
     actions = ["retry"]

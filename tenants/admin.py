@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django_tenants.admin import TenantAdminMixin
 
 from tenants.admin_forms import GhlCredentialForm, NextechCredentialForm, PracticeForm
@@ -169,9 +170,15 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
 
     @admin.display(description="Health")
     def health(self, obj: Practice) -> str:
+        # The worst problem, kept short, and how many more: the home lists them all.
         verdict = glance_judge(glance_from(obj), now=timezone.now())
-        text = "; ".join(verdict.problems) or "OK"
-        return format_html('<span class="health health-{}">{}</span>', verdict.level, text)
+        if not verdict.problems:
+            return format_html('<span class="health health-ok">OK</span>')
+        worst = Truncator(verdict.problems[0]).chars(70)
+        more = len(verdict.problems) - 1
+        return format_html('<span class="health health-{}" title="{}">{}{}</span>',
+                           verdict.level, "; ".join(verdict.problems), worst,
+                           f" (+{more} more)" if more else "")
 
     @admin.display(description="Last sync", ordering="glance_last_success")
     def last_sync(self, obj: Practice) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from integrations.health import PracticeHealth as Figures
 from integrations.health import agency_health
 from tenants.admin import agency_admin_site
-from tenants.models import Incident, PracticeHealth
+from tenants.models import Incident, Practice, PracticeHealth
 from tenants.practice_glance import duration_words
 
 
@@ -25,6 +25,7 @@ def _row(figures: Figures, now: Any) -> dict[str, Any]:
     rate = figures.error_rate
     return {
         "figures": figures,
+        "status": Practice.Status(figures.status).label,
         "since_success": duration_words(now - figures.last_success_at)
         if figures.last_success_at else "never",
         "cursor_lag": duration_words(figures.cursor_lag),

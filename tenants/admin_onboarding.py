@@ -56,7 +56,8 @@ class OnboardingAdminMixin:
         practice = self.get_object(request, object_id)  # type: ignore[attr-defined]
         if practice is not None and not practice.is_public:
             context["onboarding"] = practice_checklist_read(practice=practice)
-            context["onboarding_warning"] = checklist_open_while_active(context["onboarding"])
+            context["onboarding_warning"] = checklist_open_while_active(
+                practice=practice, items=context["onboarding"])
             context["onboarding_urls"] = {
                 action.replace("-", "_"): reverse(
                     f"{self.admin_site.name}:tenants_practice_onboarding",  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from integrations.categories import Pipeline, Stage
 from integrations.clock import SYSTEM_CLOCK, Clock
 from integrations.http import ApiError, ErrorKind
 from integrations.models import AppointmentType, Location, StageMapping
+from integrations.models.pipelines import STAGE_CHOICES
 from integrations.nextech.auth import InMemoryTokenStore
 from integrations.nextech.client import NextechClient
 from integrations.onboarding import PracticeSetupSummary, practice_crm_setup
@@ -83,7 +84,8 @@ def _schema_items(practice: Practice) -> list[ChecklistItem]:
         mapped = set(StageMapping.objects.filter(canonical_stage__in=needed)
                      .exclude(ghl_stage_id="").values_list("canonical_stage", flat=True))
         locations = Location.objects.count()
-    unmapped = sorted(Stage(stage).label for stage in needed - mapped)
+    labels = dict(STAGE_CHOICES)  # "Surgical: Cancelled / No-Show": unambiguous
+    unmapped = [labels[stage] for stage in sorted(needed - mapped)]
     left = review.unmapped + review.unconfirmed
     return [
         ChecklistItem("catalog", "Appointment types and purposes pulled", types > 0,
@@ -92,7 +94,8 @@ def _schema_items(practice: Practice) -> list[ChecklistItem]:
                       f"{left} unconfirmed ({review.unmapped} unmapped)" if left else ""),
         ChecklistItem("stages", "Pipeline stages mapped", not unmapped,
                       f"{len(mapped)} of {len(needed)} mapped"
-                      + (f"; map {', '.join(unmapped)}" if unmapped else "")),
+                      + (f"; map {', '.join(unmapped)}" if mapped and unmapped else "")
+                      + ("; run set-up" if not mapped else "")),
         ChecklistItem("locations", "Locations pulled", locations > 0,
                       f"{locations} locations" if locations else "Run set-up."),
     ]
@@ -110,13 +113,12 @@ def _payments_item(practice: Practice) -> ChecklistItem:
 
 
 def _activated_item(practice: Practice, steps: list[ChecklistItem]) -> ChecklistItem:
-    """Active and still open steps is said outright, so the two never contradict."""
+    """Polled with steps still open is said outright, so the two never contradict."""
     active = practice.status in ACTIVE_STATUSES
-    left = [item.label for item in steps if not item.done]
+    left = sum(1 for item in steps if not item.done)
     detail = practice.get_status_display()
     if active and left:
-        detail += f", with {len(left)} onboarding step{'s' if len(left) > 1 else ''} " \
-                  f"still open: {', '.join(left)}"
+        detail += f", with {left} onboarding step{'s' if left > 1 else ''} still open"
     return ChecklistItem("activated", "Activated", active, detail)
 
 
@@ -134,15 +136,13 @@ def practice_checklist_read(*, practice: Practice) -> list[ChecklistItem]:
     return [*steps, _activated_item(practice, steps)]
 
 
-def checklist_open_while_active(items: list[ChecklistItem]) -> str:
+def checklist_open_while_active(*, practice: Practice, items: list[ChecklistItem]) -> str:
     """The warning the practice page shows above the checklist, or ""."""
-    by_key = {item.key: item for item in items}
-    activated = by_key.get("activated")
     left = [item.label for item in items if not item.done and item.key != "activated"]
-    if activated is None or not activated.done or not left:
+    if practice.status not in ACTIVE_STATUSES or not left:
         return ""
-    return (f"This practice is {activated.detail.split(',')[0].lower()} but onboarding is not "
-            f"finished: {', '.join(left)}.")
+    return (f"This practice is polled ({practice.get_status_display().lower()}) but its "
+            f"onboarding is not finished: {', '.join(left)}.")
 
 
 # Test connection ---------------------------------------------------------------------

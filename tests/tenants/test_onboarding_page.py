@@ -204,13 +204,14 @@ def test_a_med_spa_maps_three_stages_never_eight_of_three(agency, practice_b):
     with schema_context(practice_b.schema_name):
         StageMapping.objects.filter(canonical_stage=Stage.PATIENT.value).update(ghl_stage_id="")
     page = _messages(agency.get(f"/admin/tenants/practice/{practice_b.pk}/change/"))
-    assert "Pipeline stages mapped — 2 of 3 mapped; map Patient" in page
+    assert "Pipeline stages mapped — 2 of 3 mapped; map Non-Surgical: Patient" in page
 
 
 def test_an_active_practice_with_open_steps_says_so(agency, practice_b):
     Practice.objects.filter(pk=practice_b.pk).update(status=Practice.Status.ACTIVE)
     page = _messages(agency.get(f"/admin/tenants/practice/{practice_b.pk}/change/"))
-    assert "This practice is active but onboarding is not finished: Nextech credentials" in page
+    assert ("This practice is polled (active) but its onboarding is not finished: Nextech "
+            "credentials entered") in page
     assert "Activated — Active, with 8 onboarding steps still open" in page
 
 

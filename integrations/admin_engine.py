@@ -86,13 +86,14 @@ class OutboxOpAdmin(PatientNamesMixin, ReadOnlyAdmin):
 
 
 @admin.register(NxtCreateRequest, site=practice_admin_site)
-class NxtCreateRequestAdmin(ReadOnlyAdmin):
+class NxtCreateRequestAdmin(PatientNamesMixin, ReadOnlyAdmin):
     """Patients staff asked for with NXT-Create; a failed one shows what to fix."""
 
     staff_help = ("Contacts tagged NXT-Create in the CRM, to be created as patients in "
                   "Nextech. A failed one lists what to fix on the contact.")
 
-    list_display = ["contact_id", "state", "reason", "nextech_id", "attempts", "tagged_at",
+    patient_field = "nextech_id"  # the patient created or linked, once there is one
+    list_display = ["contact_id", "state", "reason", "patient", "attempts", "tagged_at",
                     "created_at", "updated_at"]
     list_filter = ["state"]
     search_fields = ["contact_id", "nextech_id"]

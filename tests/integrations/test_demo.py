@@ -83,3 +83,26 @@ def test_connect_gohighlevel_goes_to_the_sandbox_for_a_new_practice(practice_b, 
                             HTTP_HOST="localhost").content.decode()
     assert 'value="http://127.0.0.1:8101/api"' in page
     assert 'value="http://127.0.0.1:8102/oauth/token"' in page
+
+
+def test_add_practice_command_prints_what_to_type_or_says_the_demo_is_not_running():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from integrations.demo import demo_sandboxes_start
+
+    sandboxes = demo_sandboxes_start()
+    out = StringIO()
+    try:
+        call_command("demo", add_practice="Cedar Grove Spa", stdout=out,
+                     nextech_port=int(sandboxes.nextech_server.url.rsplit(":", 1)[1]),
+                     ghl_port=int(sandboxes.ghl_server.url.rsplit(":", 1)[1]))
+    finally:
+        sandboxes.stop()
+    printed = out.getvalue()
+    assert "Sandbox practice 'Cedar Grove Spa' added." in printed
+    assert "Username: cedar-grove-spa.integration@nextech-api.com" in printed
+    assert "choose the sub-account 'Cedar Grove Spa'" in printed
+    with pytest.raises(CommandError, match="start `make demo` first"):
+        call_command("demo", add_practice="Nobody", nextech_port=1, ghl_port=1)

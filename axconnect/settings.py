@@ -25,7 +25,9 @@ from axconnect.env import (
 from axconnect.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-LOCAL_DIR = BASE_DIR / ".localdb"  # gitignored: embedded database and dev-only keys
+# Gitignored: embedded database and dev-only keys. AXC_LOCAL_DIR moves it (a test runs the
+# demo on a server of its own).
+LOCAL_DIR = Path(env_str("AXC_LOCAL_DIR") or BASE_DIR / ".localdb")
 
 DEBUG = env_bool("DEBUG", False)
 # Development defaults stand in for the settings production requires (generated keys, the
@@ -231,6 +233,13 @@ AXC_TICK_FUNCTION = env_str("AXC_TICK_FUNCTION", "integrations.engine.tick.pract
 # The GoHighLevel Marketplace app; development defaults to the GHL sandbox's public demo app.
 GHL_CLIENT_ID = env_str("GHL_CLIENT_ID", "sandbox-app-client")
 GHL_CLIENT_SECRET = env_str("GHL_CLIENT_SECRET", "sandbox-app-secret")
+# Where a new practice's credentials point until staff change them; empty: the vendors' own
+# URLs. `make demo` aims them at its sandboxes, so a practice onboarded by hand uses them.
+GHL_API_URL = env_str("GHL_API_URL")
+GHL_AUTHORIZE_URL = env_str("GHL_AUTHORIZE_URL")
+GHL_TOKEN_URL = env_str("GHL_TOKEN_URL")
+NEXTECH_API_URL = env_str("NEXTECH_API_URL")
+NEXTECH_TOKEN_URL = env_str("NEXTECH_TOKEN_URL")
 # Webhook public keys as PEM text (several may follow each other); unset: HighLevel's own.
 GHL_WEBHOOK_ED25519_KEYS = env_str("GHL_WEBHOOK_ED25519_KEYS")
 GHL_WEBHOOK_RSA_KEYS = env_str("GHL_WEBHOOK_RSA_KEYS")

@@ -79,7 +79,8 @@ class StaffWordsAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest,
                         extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        words = {"staff_help": self.staff_help}
+        words = {"staff_help": self.staff_help, "staff_plural": self.staff_plural,
+                 "staff_singular": self.staff_singular}
         if self.staff_plural:
             words["title"] = self.staff_plural
         return super().changelist_view(request, {**words, **(extra_context or {})})

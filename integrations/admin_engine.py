@@ -27,6 +27,17 @@ CRM_WRITE_WORDS = {
 }
 
 
+class CrmWriteKindFilter(admin.SimpleListFilter):
+    title = "what"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        return list(CRM_WRITE_WORDS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[OutboxOp]) -> QuerySet[OutboxOp]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(InboxItem, site=practice_admin_site)
 class InboxItemAdmin(ReadOnlyAdmin):
     staff_plural = "Nextech changes read"
@@ -59,7 +70,7 @@ class OutboxOpAdmin(PatientNamesMixin, ReadOnlyAdmin):
                   "send it again.")
     list_display = ["id", "what", "patient", "state", "attempts", "last_error", "created_at",
                     "done_at"]
-    list_filter = ["state", "kind"]
+    list_filter = ["state", CrmWriteKindFilter]
     search_fields = ["patient_id", "key"]
     exclude = ["payload"]
     actions = ["retry"]
@@ -75,13 +86,14 @@ class OutboxOpAdmin(PatientNamesMixin, ReadOnlyAdmin):
 
 
 @admin.register(NxtCreateRequest, site=practice_admin_site)
-class NxtCreateRequestAdmin(ReadOnlyAdmin):
+class NxtCreateRequestAdmin(PatientNamesMixin, ReadOnlyAdmin):
     """Patients staff asked for with NXT-Create; a failed one shows what to fix."""
 
     staff_help = ("Contacts tagged NXT-Create in the CRM, to be created as patients in "
                   "Nextech. A failed one lists what to fix on the contact.")
 
-    list_display = ["contact_id", "state", "reason", "nextech_id", "attempts", "tagged_at",
+    patient_field = "nextech_id"  # the patient created or linked, once there is one
+    list_display = ["contact_id", "state", "reason", "patient", "attempts", "tagged_at",
                     "created_at", "updated_at"]
     list_filter = ["state"]
     search_fields = ["contact_id", "nextech_id"]

@@ -14,9 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django_tenants.admin import TenantAdminMixin
 
-from tenants.admin_forms import GhlCredentialForm, NextechCredentialForm
+from tenants.admin_forms import GhlCredentialForm, NextechCredentialForm, PracticeForm
 from tenants.admin_onboarding import OnboardingAdminMixin  # checklist, buttons, billing
 from tenants.ghl.admin import GhlConnectAdminMixin, WebhookDeliveryAdmin
 from tenants.models import (
@@ -127,6 +129,7 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
                     admin.ModelAdmin):
     # Extends django-tenants' form (which guards saving from another schema) with GoHighLevel.
     change_form_template = "admin/tenants/practice/change_form.html"
+    form = PracticeForm
     list_display = [
         "name",
         "health",
@@ -148,7 +151,7 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
         (
             "Sync",
             {
-                "fields": ["poll_interval_minutes", "payments_enabled"],
+                "fields": ["poll_interval_minutes", "payments"],
                 "description": PAYMENTS_WARNING,
             },
         ),
@@ -185,9 +188,15 @@ class PracticeAdmin(OnboardingAdminMixin, GhlConnectAdminMixin, TenantAdminMixin
 
     @admin.display(description="Health")
     def health(self, obj: Practice) -> str:
+        # The worst problem, kept short, and how many more: the home lists them all.
         verdict = glance_judge(glance_from(obj), now=timezone.now())
-        text = "; ".join(verdict.problems) or "OK"
-        return format_html('<span class="health health-{}">{}</span>', verdict.level, text)
+        if not verdict.problems:
+            return mark_safe('<span class="health health-ok">OK</span>')  # noqa: S308 - a constant
+        worst = Truncator(verdict.problems[0]).chars(70)
+        more = len(verdict.problems) - 1
+        return format_html('<span class="health health-{}" title="{}">{}{}</span>',
+                           verdict.level, "; ".join(verdict.problems), worst,
+                           f" (+{more} more)" if more else "")
 
     @admin.display(description="Last sync", ordering="glance_last_success")
     def last_sync(self, obj: Practice) -> str:

@@ -5,17 +5,27 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils import timezone
 
-from tenants.models import GhlCredential, NextechCredential
+from tenants.models import GhlCredential, NextechCredential, Practice
+from tenants.models.credentials import ghl_url_defaults, nextech_url_defaults
 
 
 class WriteOnlySecretsForm(forms.ModelForm):
-    """Secret model fields become blank password inputs; blank means "keep what is stored"."""
+    """Secret model fields become blank password inputs; blank means "keep what is stored".
+    A new row's URLs start from `url_defaults()` (settings), then the model's defaults."""
 
     secret_fields: ClassVar[tuple[str, ...]] = ()
 
+    @staticmethod
+    def url_defaults() -> dict[str, str]:
+        return {}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            for name, url in self.url_defaults().items():
+                self.fields[name].initial = url
         for name in self.secret_fields:
             stored = bool(self.instance.pk and getattr(self.instance, name))
             self.fields[name] = forms.CharField(
@@ -41,6 +51,7 @@ class WriteOnlySecretsForm(forms.ModelForm):
 
 class NextechCredentialForm(WriteOnlySecretsForm):
     secret_fields = ("password", "partner_secret")
+    url_defaults = staticmethod(nextech_url_defaults)
 
     class Meta:
         model = NextechCredential
@@ -59,6 +70,7 @@ class NextechCredentialForm(WriteOnlySecretsForm):
 
 class GhlCredentialForm(WriteOnlySecretsForm):
     secret_fields = ("private_token",)
+    url_defaults = staticmethod(ghl_url_defaults)
 
     class Meta:
         model = GhlCredential
@@ -71,3 +83,35 @@ class GhlCredentialForm(WriteOnlySecretsForm):
             "authorize_url",
             "token_url",
         ]
+
+
+class PracticeForm(forms.ModelForm):
+    """The practice page's form. Payments are a choice staff make (on or off, after the
+    spec's warning), not a checkbox whose default could pass for a decision."""
+
+    payments = forms.ChoiceField(
+        label="Payments sync", required=False, widget=forms.RadioSelect,
+        choices=[("", "Not decided yet"), ("on", "On"), ("off", "Off")],
+        help_text="Until decided, the practice type's default applies (med spas on, "
+                  "plastic surgery off).")
+
+    class Meta:
+        model = Practice
+        fields = ["name", "slug", "emr_flavor", "practice_type", "time_zone", "country",
+                  "poll_interval_minutes", "status", "status_reason", "price_per_location"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.payments_decided_at:
+            self.initial["payments"] = "on" if self.instance.payments_enabled else "off"
+
+    def save(self, commit: bool = True) -> Practice:
+        practice = super().save(commit=False)
+        choice = self.cleaned_data.get("payments") or ""
+        if choice:
+            if practice.payments_decided_at is None or self.initial.get("payments") != choice:
+                practice.payments_decided_at = timezone.now()
+            practice.payments_enabled = choice == "on"
+        if commit:
+            practice.save()
+        return practice

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -16,7 +17,7 @@ from django.utils import timezone
 from integrations.health import PracticeHealth as Figures
 from integrations.health import agency_health
 from tenants.admin import agency_admin_site
-from tenants.models import Incident, PracticeHealth
+from tenants.models import Incident, Practice, PracticeHealth
 from tenants.practice_glance import duration_words
 
 
@@ -24,6 +25,7 @@ def _row(figures: Figures, now: Any) -> dict[str, Any]:
     rate = figures.error_rate
     return {
         "figures": figures,
+        "status": Practice.Status(figures.status).label,
         "since_success": duration_words(now - figures.last_success_at)
         if figures.last_success_at else "never",
         "cursor_lag": duration_words(figures.cursor_lag),
@@ -33,15 +35,17 @@ def _row(figures: Figures, now: Any) -> dict[str, Any]:
     }
 
 
-@admin.register(PracticeHealth, site=agency_admin_site)
-class PracticeHealthAdmin(admin.ModelAdmin):
-    """Every practice with its health figures, worst first. Read-only."""
-
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(PracticeHealth, site=agency_admin_site)
+class PracticeHealthAdmin(ReadOnlyAdmin):
+    """Every practice with its health figures, worst first. Read-only."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -67,15 +71,20 @@ class PracticeHealthAdmin(admin.ModelAdmin):
 
 
 @admin.register(Incident, site=agency_admin_site)
-class IncidentAdmin(admin.ModelAdmin):
-    list_display = ["practice", "kind", "opened_at", "resolved_at", "opened_notified_at",
-                    "resolved_notified_at"]
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ["practice", "kind", "opened_at", "resolved_at", "notified"]
     list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
     search_fields = ["practice__name", "detail"]
     readonly_fields = [f.name for f in Incident._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    @admin.display(description="Agency told")
+    def notified(self, obj: Incident) -> str:
+        """Only what was emailed; with ALERT_EMAILS empty nobody was told."""
+        told = [f"{what} emailed {when:%Y-%m-%d %H:%M}" for what, when in (
+            ("opening", obj.opened_notified_at), ("resolution", obj.resolved_notified_at))
+            if when]
+        if told:
+            return "; ".join(told)
+        if settings.ALERT_EMAILS:
+            return "not emailed yet"
+        return "not emailed (ALERT_EMAILS is empty)"

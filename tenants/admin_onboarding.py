@@ -15,6 +15,7 @@ from integrations.onboarding import summary_as_dict
 from tenants.models import Practice
 from tenants.onboarding import (
     ACTIVATE_ANYWAY,
+    checklist_open_while_active,
     nextech_connection_test,
     practice_activate,
     practice_checklist_read,
@@ -57,6 +58,8 @@ class OnboardingAdminMixin:
         if practice is not None and not practice.is_public:
             checklist = practice_checklist_read(practice=practice)
             context["onboarding"] = checklist
+            context["onboarding_warning"] = checklist_open_while_active(
+                practice=practice, items=checklist)
             context["activate_anyway"] = next(
                 (ACTIVATE_ANYWAY for item in checklist
                  if item.key == "categories" and not item.done), "")

@@ -88,7 +88,14 @@ def _email(incident: Incident, *, resolved: bool) -> tuple[str, str]:
 
 def incidents_notify(*, now: datetime) -> int:
     """Send the emails not sent yet; returns how many went out. Rows are locked while
-    sending, so two checks running at once never send the same email twice."""
+    sending, so two checks running at once never send the same email twice.
+
+    An incident is marked notified only once its email went out: with no ALERT_EMAILS
+    nothing is sent and nothing is marked, so the admin never claims a notification
+    nobody received.
+    """
+    if not settings.ALERT_EMAILS:
+        return 0
     sent = 0
     pending = Q(opened_notified_at__isnull=True) | Q(
         resolved_at__isnull=False, resolved_notified_at__isnull=True
@@ -103,15 +110,12 @@ def incidents_notify(*, now: datetime) -> int:
                 if already is not None or (resolved and incident.resolved_at is None):
                     continue
                 subject, body = _email(incident, resolved=resolved)
-                if settings.ALERT_EMAILS:
-                    try:
-                        send_mail(subject, body, None, settings.ALERT_EMAILS)
-                    except Exception:
-                        log.exception("alert email failed; the next check retries it")
-                        continue
-                    sent += 1
-                else:
-                    log.warning("no ALERT_EMAILS configured; not sent: %s", subject)
+                try:
+                    send_mail(subject, body, None, settings.ALERT_EMAILS)
+                except Exception:
+                    log.exception("alert email failed; the next check retries it")
+                    continue
+                sent += 1
                 if resolved:
                     incident.resolved_notified_at = now
                 else:

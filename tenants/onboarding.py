@@ -10,9 +10,11 @@ import requests
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from integrations.categories import Pipeline, Stage
 from integrations.clock import SYSTEM_CLOCK, Clock
 from integrations.http import ApiError, ErrorKind
 from integrations.models import AppointmentType, Location, StageMapping
+from integrations.models.pipelines import STAGE_CHOICES
 from integrations.nextech.auth import InMemoryTokenStore
 from integrations.nextech.client import NextechClient
 from integrations.onboarding import PracticeSetupSummary, practice_crm_setup
@@ -26,9 +28,14 @@ from tenants.services import practice_set_status
 log = logging.getLogger(__name__)
 
 ACTIVE_STATUSES = (Practice.Status.ACTIVE, Practice.Status.NEEDS_ATTENTION)
-# A med spa has only the non-surgical pipeline's three stages to map.
-NON_SURGICAL_STAGES = 3
-ALL_STAGES = 8
+
+
+def stages_needed(practice: Practice) -> frozenset[str]:
+    """The canonical stages the practice must map: a med spa has only the non-surgical
+    pipeline's three."""
+    medspa = practice.practice_type == Practice.Kind.MEDSPA
+    return frozenset(stage.value for stage in Stage
+                     if not medspa or stage.pipeline is Pipeline.NON_SURGICAL)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,11 @@ def _nextech_items(practice: Practice) -> list[ChecklistItem]:
     elif credential.last_error:
         tested = ChecklistItem("nextech_tested", "Nextech connection tested", False,
                                f"Last test failed: {credential.last_error}")
+    elif (practice.status == Practice.Status.NEEDS_ATTENTION
+          and practice.status_reason.startswith("Nextech")):
+        # The polls fail on these credentials now, whatever the last test said.
+        tested = ChecklistItem("nextech_tested", "Nextech connection tested", False,
+                               f"Polls fail: {practice.status_reason}. Fix and test again.")
     elif credential.last_verified_at:
         when = timezone.localtime(credential.last_verified_at)
         tested = ChecklistItem("nextech_tested", "Nextech connection tested", True,
@@ -66,42 +78,71 @@ def _schema_items(practice: Practice) -> list[ChecklistItem]:
     with tenant_context(practice):
         types = AppointmentType.objects.filter(active=True).count()
         review = category_review_read()
-        stages = StageMapping.objects.count()
+        needed = stages_needed(practice)
+        # Only the stages this practice needs, and only those pointing at a CRM stage: a
+        # med spa with all eight rows is 3 of 3, never "8 of 3".
+        mapped = set(StageMapping.objects.filter(canonical_stage__in=needed)
+                     .exclude(ghl_stage_id="").values_list("canonical_stage", flat=True))
         locations = Location.objects.count()
-    needed = ALL_STAGES if practice.practice_type != Practice.Kind.MEDSPA else NON_SURGICAL_STAGES
+    labels = dict(STAGE_CHOICES)  # "Surgical: Cancelled / No-Show": unambiguous
+    unmapped = [labels[stage] for stage in sorted(needed - mapped)]
     left = review.unmapped + review.unconfirmed
     return [
         ChecklistItem("catalog", "Appointment types and purposes pulled", types > 0,
                       f"{types} active types" if types else "Run set-up."),
         ChecklistItem("categories", "Categories confirmed", types > 0 and left == 0,
                       f"{left} unconfirmed ({review.unmapped} unmapped)" if left else ""),
-        ChecklistItem("stages", "Pipeline stages mapped", stages >= needed,
-                      f"{stages} of {needed} mapped"),
+        ChecklistItem("stages", "Pipeline stages mapped", not unmapped,
+                      f"{len(mapped)} of {len(needed)} mapped"
+                      + (f"; map {', '.join(unmapped)}" if mapped and unmapped else "")
+                      + ("; run set-up" if not mapped else "")),
         ChecklistItem("locations", "Locations pulled", locations > 0,
                       f"{locations} locations" if locations else "Run set-up."),
     ]
 
 
+def _payments_item(practice: Practice) -> ChecklistItem:
+    surgical = practice.practice_type != Practice.Kind.MEDSPA
+    if practice.payments_decided_at is None:
+        return ChecklistItem("payments", "Payments decided", False,
+                             "Choose on or off under Sync (read the warning), then save.")
+    detail = f"Payments sync is {'on' if practice.payments_enabled else 'off'}." + (
+        " Not recommended for plastic-surgery practices." if surgical and practice.payments_enabled
+        else "")
+    return ChecklistItem("payments", "Payments decided", True, detail)
+
+
+def _activated_item(practice: Practice, steps: list[ChecklistItem]) -> ChecklistItem:
+    """Polled with steps still open is said outright, so the two never contradict."""
+    active = practice.status in ACTIVE_STATUSES
+    left = sum(1 for item in steps if not item.done)
+    detail = practice.get_status_display()
+    if active and left:
+        detail += f", with {left} onboarding step{'s' if left > 1 else ''} still open"
+    return ChecklistItem("activated", "Activated", active, detail)
+
+
 def practice_checklist_read(*, practice: Practice) -> list[ChecklistItem]:
     """What is done and what is left of the practice's onboarding, in order."""
     ghl = ghl_connection_read(practice=practice)
-    payments = "on" if practice.payments_enabled else "off"
-    surgical = practice.practice_type != Practice.Kind.MEDSPA
-    # No separate "decided" flag exists: the practice type sets a default at creation and
-    # the checklist shows it, with the spec's warning where it applies.
-    payments_detail = f"Payments sync is {payments}." + (
-        " Not recommended for plastic-surgery practices." if surgical and practice.payments_enabled
-        else "")
-    return [
+    steps = [
         ChecklistItem("created", "Practice created", True, f"schema {practice.schema_name}"),
         *_nextech_items(practice),
         ChecklistItem("ghl", "GoHighLevel connected", ghl.state == "connected",
                       ghl.detail or ghl.label),
         *_schema_items(practice),
-        ChecklistItem("payments", "Payments decided", True, payments_detail),
-        ChecklistItem("activated", "Activated", practice.status in ACTIVE_STATUSES,
-                      practice.get_status_display()),
+        _payments_item(practice),
     ]
+    return [*steps, _activated_item(practice, steps)]
+
+
+def checklist_open_while_active(*, practice: Practice, items: list[ChecklistItem]) -> str:
+    """The warning the practice page shows above the checklist, or ""."""
+    left = [item.label for item in items if not item.done and item.key != "activated"]
+    if practice.status not in ACTIVE_STATUSES or not left:
+        return ""
+    return (f"This practice is polled ({practice.get_status_display().lower()}) but its "
+            f"onboarding is not finished: {', '.join(left)}.")
 
 
 # Test connection ---------------------------------------------------------------------

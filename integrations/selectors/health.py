@@ -21,7 +21,7 @@ class SyncHealth:
     last_success_at: datetime | None
     since_last_success: timedelta | None
     poll_interval: timedelta
-    late: bool  # no successful poll within LATE_AFTER_SLOTS intervals
+    late: bool  # credentials failing, or no successful poll within LATE_AFTER_SLOTS intervals
     last_error: str
     events_today: int
     writes_waiting: int
@@ -47,13 +47,17 @@ def sync_health_read(*, practice: Practice, now: datetime) -> SyncHealth:
     interval = practice_poll_gap(practice=practice)  # as planned: longer at night
     since = now - last if last else None
     polled = practice.status in (Practice.Status.ACTIVE, Practice.Status.NEEDS_ATTENTION)
-    late = polled and (since is None or since > interval * LATE_AFTER_SLOTS)
+    # Failing credentials stop every poll: never "on schedule", however recent the last
+    # success was.
+    failing = practice.status == Practice.Status.NEEDS_ATTENTION
+    late = polled and (failing or since is None or since > interval * LATE_AFTER_SLOTS)
     return SyncHealth(
         last_success_at=last,
         since_last_success=since,
         poll_interval=interval,
         late=late,
-        last_error=state.last_error if state else "",
+        last_error=(state.last_error if state else "") or (
+            practice.status_reason if failing else ""),
         events_today=SyncLog.objects.filter(
             kind="event", created_at__gte=_day_start(now, practice.time_zone)).count(),
         writes_waiting=OutboxOp.objects.filter(state=OutboxOp.State.PENDING).count(),

@@ -23,6 +23,7 @@ from integrations.http import ApiError
 from tenants.ghl.config import ghl_oauth_app
 from tenants.ghl.tokens import credential_pair_put, credential_user_type
 from tenants.models import GhlCredential, Practice
+from tenants.models.credentials import ghl_url_defaults
 from tenants.services import practice_set_status
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,10 @@ class ConnectFailed(Exception):
 
 
 def _credential_or_default(practice: Practice) -> GhlCredential:
-    # Unsaved defaults (the real GoHighLevel URLs) until the first successful connect.
+    # Unsaved defaults until the first successful connect: the real GoHighLevel URLs, or
+    # the ones settings name (the demo's sandbox).
     return GhlCredential.objects.filter(practice=practice).first() or GhlCredential(
-        practice=practice
-    )
+        practice=practice, **ghl_url_defaults())
 
 
 def ghl_connect_begin(*, practice: Practice, redirect_uri: str, nonce: str) -> str:
@@ -114,7 +115,8 @@ def ghl_connect_finish(*, state: str, nonce: str, code: str, error: str, redirec
         _location_check(practice=practice, credential=credential,
                         location_id=pair.location_id or "")
     with transaction.atomic():
-        credential, _ = GhlCredential.objects.select_for_update().get_or_create(practice=practice)
+        credential, _ = GhlCredential.objects.select_for_update().get_or_create(
+            practice=practice, defaults=ghl_url_defaults())
         if credential.auth_kind == GhlCredential.AuthKind.PRIVATE:
             credential.auth_kind = GhlCredential.AuthKind.OAUTH  # staff chose OAuth over the PIT
         credential_pair_put(credential=credential, pair=pair)

@@ -6,6 +6,7 @@ admin, never logged.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from tenants.fields import EncryptedTextField
@@ -18,6 +19,19 @@ NEXTECH_TOKEN_URL = "https://login.microsoftonline.com/nextech-api.com/oauth2/to
 GHL_API_BASE_URL = "https://services.leadconnectorhq.com"
 GHL_AUTHORIZE_URL = "https://marketplace.gohighlevel.com/v2/oauth/chooselocation"
 GHL_TOKEN_URL = "https://services.leadconnectorhq.com/oauth/token"
+
+
+def nextech_url_defaults() -> dict[str, str]:
+    """The URLs a new Nextech credential starts with where settings override the model's."""
+    wanted = {"base_url": settings.NEXTECH_API_URL, "token_url": settings.NEXTECH_TOKEN_URL}
+    return {name: url for name, url in wanted.items() if url}
+
+
+def ghl_url_defaults() -> dict[str, str]:
+    """The same for GoHighLevel (the demo's sandbox, or the real API when unset)."""
+    wanted = {"api_base_url": settings.GHL_API_URL, "authorize_url": settings.GHL_AUTHORIZE_URL,
+              "token_url": settings.GHL_TOKEN_URL}
+    return {name: url for name, url in wanted.items() if url}
 
 
 class NextechCredential(models.Model):

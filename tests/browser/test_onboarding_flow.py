@@ -299,8 +299,8 @@ def test_agency_staff_onboard_a_practice_in_one_sitting(rig, tmp_path):
         # 6. Payments (after the warning), poll interval, then activate.
         page.goto(f"{rig.agency}/admin/tenants/practice/")
         page.click(f"a:text-is('{PRACTICE_NAME}')")
-        warning = _text(page, "fieldset:has(#id_payments_enabled) .description")
-        page.check("#id_payments_enabled")
+        warning = _text(page, "fieldset:has(input[name=payments]) .description")
+        page.check("input[name=payments][value=on]")
         page.fill("#id_poll_interval_minutes", "2")
         _save(page)
         checklist = _checklist(page)
@@ -352,6 +352,6 @@ def test_the_new_practice_form_asks_for_what_onboarding_starts_with(db, client):
     client.force_login(User.objects.create_superuser("agency", "a@example.com", STAFF_PASSWORD))
     page = client.get("/admin/tenants/practice/add/", HTTP_HOST="localhost").content.decode()
     for field in ("name", "slug", "emr_flavor", "practice_type", "time_zone", "country",
-                  "payments_enabled", "poll_interval_minutes"):
+                  "payments", "poll_interval_minutes"):
         assert f'id="id_{field}"' in page, field
     assert "Not recommended for plastic-surgery practices" in page

@@ -52,3 +52,12 @@ def test_audit_logs_cannot_be_deleted_one_by_one_or_in_bulk(staff, model, path):
     assert staff.get(f"/admin/integrations/{path}/{row.pk}/delete/").status_code == 403
     staff.post(f"/admin/integrations/{path}/{row.pk}/delete/", {"post": "yes"})
     assert model.objects.filter(pk=row.pk).exists()
+
+
+def test_nxt_create_requests_name_the_patient_they_created(staff):
+    from integrations.models import NxtCreateRequest
+
+    KnownPatient.objects.create(nextech_id="5150", given="Rosa", family="Parks")
+    NxtCreateRequest.objects.create(contact_id="c-1", state="created", nextech_id="5150")
+    page = staff.get("/admin/integrations/nxtcreaterequest/").content.decode()
+    assert "Rosa Parks (5150)" in page

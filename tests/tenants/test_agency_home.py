@@ -50,10 +50,10 @@ def test_home_lists_practices_that_need_attention_worst_first(admin_client, prac
     assert order == ["bravo", "alpha"]  # stalled with an incident beats dead letters
     bravo = html[html.index('data-slug="bravo"'):html.index('data-slug="alpha"')]
     assert "No successful sync for 3 poll intervals" in bravo
-    assert "Poller stalled" in bravo and "2 h ago" in bravo
+    assert "Poller stalled" in bravo and "Last sync: 2 h ago" in bravo
     alpha = html[html.index('data-slug="alpha"'):]
     assert "3 dead letters to fix" in alpha and "250 CRM writes queued" in alpha
-    assert "2 min ago" in alpha
+    assert "Last sync: 2 min ago" in alpha and "Dead letters: 3" in alpha
     assert "2 other practices fine." in html
     assert "Row Only" not in html.split('id="attention-fine"')[0]
 
@@ -89,7 +89,7 @@ def test_practice_list_shows_health_and_last_sync(admin_client, practice_a, sett
     html = page.content.decode()
     row = html[html.index("Alpha Plastic Surgery"):]
     row = row[:row.index("</tr>")]
-    assert "1 dead letters to fix" in row
+    assert ">1 dead letters to fix<" in row
     assert "4 min ago" in row
     assert "column-health" in html and "column-last_sync" in html
 

@@ -70,7 +70,7 @@ def test_a_new_practice_has_everything_left_but_its_creation(agency, practice_b)
     assert _checklist(agency, practice_b) == {
         "created": "done", "nextech_credentials": "left", "nextech_tested": "left",
         "ghl": "left", "catalog": "left", "categories": "left", "stages": "left",
-        "locations": "left", "payments": "done", "activated": "left"}
+        "locations": "left", "payments": "left", "activated": "left"}
 
 
 def test_the_checklist_follows_what_was_done(agency, practice_b):
@@ -89,7 +89,7 @@ def test_the_checklist_follows_what_was_done(agency, practice_b):
     assert checklist == {
         "created": "done", "nextech_credentials": "done", "nextech_tested": "done",
         "ghl": "done", "catalog": "done", "categories": "left", "stages": "done",
-        "locations": "done", "payments": "done", "activated": "left"}
+        "locations": "done", "payments": "left", "activated": "left"}
     page = _messages(agency.get(f"/admin/tenants/practice/{practice_b.pk}/change/"))
     assert "Categories confirmed — 2 unconfirmed (1 unmapped)" in page
 
@@ -189,3 +189,56 @@ def test_the_actions_are_post_only_and_staff_only(agency, practice_b):
     assert client.post(url).status_code == 302  # to the admin login
     practice_b.refresh_from_db()
     assert practice_b.status == Practice.Status.ONBOARDING
+
+
+def _post_practice(client: Client, practice: Practice, **changes: str):
+    form = {"name": practice.name, "emr_flavor": practice.emr_flavor,
+            "practice_type": practice.practice_type, "time_zone": practice.time_zone,
+            "country": practice.country, "poll_interval_minutes": "5",
+            "status": practice.status, "status_reason": practice.status_reason,
+            "price_per_location": "99.00", "payments": "", "_continue": "1", **changes}
+    for inline in ("nextech_credential", "ghl_credential", "memberships"):
+        form |= {f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0"}
+    return client.post(f"/admin/tenants/practice/{practice.pk}/change/", form, follow=True)
+
+
+def test_payments_are_decided_only_when_staff_choose(agency, practice_b):
+    _post_practice(agency, practice_b)
+    assert _checklist(agency, practice_b)["payments"] == "left"
+    page = _messages(_post_practice(agency, practice_b, payments="off"))
+    assert "Payments decided — Payments sync is off." in page
+    practice_b.refresh_from_db()
+    assert practice_b.payments_decided_at is not None and not practice_b.payments_enabled
+    assert _checklist(agency, practice_b)["payments"] == "done"
+
+
+def test_a_med_spa_maps_three_stages_never_eight_of_three(agency, practice_b):
+    Practice.objects.filter(pk=practice_b.pk).update(practice_type=Practice.Kind.MEDSPA)
+    with schema_context(practice_b.schema_name):
+        for stage in Stage:
+            StageMapping.objects.create(canonical_stage=stage.value, ghl_pipeline_id="p",
+                                        ghl_stage_id=stage.value)
+    page = _messages(agency.get(f"/admin/tenants/practice/{practice_b.pk}/change/"))
+    assert "Pipeline stages mapped — 3 of 3 mapped" in page
+    with schema_context(practice_b.schema_name):
+        StageMapping.objects.filter(canonical_stage=Stage.PATIENT.value).update(ghl_stage_id="")
+    page = _messages(agency.get(f"/admin/tenants/practice/{practice_b.pk}/change/"))
+    assert "Pipeline stages mapped — 2 of 3 mapped; map Non-Surgical: Patient" in page
+
+
+def test_an_active_practice_with_open_steps_says_so(agency, practice_b):
+    Practice.objects.filter(pk=practice_b.pk).update(status=Practice.Status.ACTIVE)
+    page = _messages(agency.get(f"/admin/tenants/practice/{practice_b.pk}/change/"))
+    assert ("This practice is polled (active) but its onboarding is not finished: Nextech "
+            "credentials entered") in page
+    assert "Activated — Active, with 8 onboarding steps still open" in page
+
+
+def test_failing_nextech_credentials_undo_the_tested_step(agency, practice_b):
+    _credential(practice_b, "http://nextech.invalid", last_verified_at=timezone.now())
+    Practice.objects.filter(pk=practice_b.pk).update(
+        status=Practice.Status.NEEDS_ATTENTION,
+        status_reason="Nextech credentials failed: invalid_grant")
+    assert _checklist(agency, practice_b)["nextech_tested"] == "left"
+    page = _messages(agency.get(f"/admin/tenants/practice/{practice_b.pk}/change/"))
+    assert "Polls fail: Nextech credentials failed: invalid_grant" in page

@@ -34,7 +34,9 @@ class SpreadsheetImportResult:
     dry_run: bool
     new: int = 0
     updated: int = 0
-    skipped: int = 0
+    skipped: int = 0  # blank lines
+    waiting: int = 0  # rows with no category filled in: they stay waiting for review
+    unchanged: int = 0  # rows already confirmed with that category: left as they were
     problems: tuple[RowProblem, ...] = ()
     file_problems: tuple[str, ...] = ()  # the file as a whole could not be read
 
@@ -104,11 +106,14 @@ def category_spreadsheet_import(*, file_bytes: bytes, format: SpreadsheetFormat,
     dataset, file_problems = _read(file_bytes, format)
     if file_problems:
         return SpreadsheetImportResult(dry_run=dry_run, file_problems=file_problems)
-    result = CategoryMappingResource().import_data(
+    resource = CategoryMappingResource()
+    result = resource.import_data(
         dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True,
         raise_errors=False, user=user)
     base = tuple(str(e.error) for e in result.base_errors)
+    skipped = result.totals.get("skip", 0) - resource.left_waiting - resource.unchanged
     return SpreadsheetImportResult(
         dry_run=dry_run, new=result.totals.get("new", 0),
-        updated=result.totals.get("update", 0), skipped=result.totals.get("skip", 0),
+        updated=result.totals.get("update", 0), skipped=skipped,
+        waiting=resource.left_waiting, unchanged=resource.unchanged,
         problems=_row_problems(result), file_problems=base)

@@ -62,7 +62,7 @@ def test_staff_export_the_spreadsheet_as_xlsx(staff: Client) -> None:
     rows = xlsx_rows(response.content)
     assert rows[0] == HEADERS
     assert rows[1][:2] == ["10", "Follow Up"] and rows[1][4] == ""
-    assert len(rows) == 1 + 9
+    assert len(rows) == 1 + 9 + 21  # every type and every purpose
 
 
 def test_a_bad_row_is_shown_with_its_row_number_and_nothing_can_be_confirmed(
@@ -97,7 +97,7 @@ def test_a_good_file_is_previewed_then_imported_on_confirm(staff: Client) -> Non
                                       "resource") if key in confirm})
 
     assert response.status_code == 302
-    assert _sources() == {"imported"}
+    assert _sources() == {"imported", "suggested"}  # only what was filled in is confirmed
     follow_up = CategoryMapping.objects.get(appointment_type__nextech_id="10")
     assert (follow_up.category, follow_up.confirmed_by) == ("non_surgical_appointment",
                                                             "sam.agency")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from integrations.categories import Category, Stage
 from integrations.engine.stages import category_leads_to
 from integrations.models import AppointmentPurpose, AppointmentType, CategoryMapping, EngineSettings
+from tenants.models import Practice
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,27 @@ class CategoryReview:
     purposes_without_type: tuple[AppointmentPurpose, ...] = ()
 
 
-def _leads_to(mapping: CategoryMapping | None, *, surgical: bool,
-              online_stage: Stage | None) -> str:
+def category_outcomes_read(*, surgical: bool) -> dict[Category, str]:
+    """What each category does at this schema's practice (`surgical`: it has the surgical
+    pipeline), with its Online routing."""
+    routing = EngineSettings.objects.values_list("online_routing", flat=True).first()
+    online_stage = Stage(routing) if routing else None
+    return {category: category_leads_to(category, surgical=surgical, online_stage=online_stage)
+            for category in Category}
+
+
+def practice_surgical() -> bool:
+    """Whether the practice whose schema is in use has the surgical pipeline."""
+    schema = connection.schema_name  # type: ignore[attr-defined]
+    kind = Practice.objects.filter(schema_name=schema).values_list(
+        "practice_type", flat=True).first()
+    return kind != Practice.Kind.MEDSPA
+
+
+def _leads_to(mapping: CategoryMapping | None, outcomes: dict[Category, str]) -> str:
     if mapping is None:
         return "Moves nothing until a category is chosen."
-    outcome = category_leads_to(Category(mapping.category), surgical=surgical,
-                                online_stage=online_stage)
+    outcome = outcomes[Category(mapping.category)]
     if mapping.source == CategoryMapping.Source.SUGGESTED:
         return f"Waits for review, moves nothing. Once confirmed: {outcome}"
     return outcome
@@ -54,8 +72,7 @@ def _leads_to(mapping: CategoryMapping | None, *, surgical: bool,
 
 def category_review_read(*, surgical: bool = True) -> CategoryReview:
     """The review of this schema's practice; `surgical`: it has the surgical pipeline."""
-    routing = EngineSettings.objects.values_list("online_routing", flat=True).first()
-    online_stage = Stage(routing) if routing else None
+    outcomes = category_outcomes_read(surgical=surgical)
     mappings = list(CategoryMapping.objects.select_related("appointment_type", "purpose"))
     by_key = {(m.appointment_type_id, m.purpose_id): m for m in mappings}
     purposes: dict[int | None, list[AppointmentPurpose]] = {}
@@ -67,11 +84,10 @@ def category_review_read(*, surgical: bool = True) -> CategoryReview:
         purpose_rows = []
         for purpose in purposes.get(appointment_type.pk, []):
             own = by_key.get((appointment_type.pk, purpose.pk))
-            purpose_rows.append(PurposeRow(purpose, own, leads_to=_leads_to(
-                own, surgical=surgical, online_stage=online_stage) if own else ""))
+            purpose_rows.append(PurposeRow(purpose, own,
+                                           leads_to=_leads_to(own, outcomes) if own else ""))
         rows.append(TypeRow(appointment_type=appointment_type, mapping=mapping,
-                            purposes=purpose_rows, leads_to=_leads_to(
-                                mapping, surgical=surgical, online_stage=online_stage)))
+                            purposes=purpose_rows, leads_to=_leads_to(mapping, outcomes)))
     rows.sort(key=lambda row: not row.unmapped)  # stable: names stay in order
     shown = [row.mapping for row in rows] + [p.mapping for row in rows for p in row.purposes]
     suggested = tuple(m.pk for m in shown

@@ -17,13 +17,13 @@ from integrations.categories import CATEGORY_LABELS, Category
 from integrations.engine.stages import SURGICAL_CATEGORIES
 from integrations.models import AppointmentType
 from integrations.onboarding import category_spreadsheet_export, category_spreadsheet_import
+from integrations.onboarding.workbook import MAX_UPLOAD_BYTES, UPLOAD_LIMIT_TEXT
 from integrations.selectors.categories import category_review_read
 from portal import services
 from portal.access import membership_required
 from tenants.models import Practice
 
 IMPORT_SESSION_KEY = "portal_category_import"
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
@@ -153,7 +153,7 @@ def category_import(request: HttpRequest) -> HttpResponse:
     name = (upload.name or "") if upload else ""
     file_format = _upload_format(name)
     if upload is None or file_format is None or (upload.size or 0) > MAX_UPLOAD_BYTES:
-        messages.error(request, "Choose an .xlsx or .csv file of at most 2 MB.")
+        messages.error(request, UPLOAD_LIMIT_TEXT)
         return redirect("portal:categories")
     data = upload.read()
     result = category_spreadsheet_import(file_bytes=data, format=file_format,  # type: ignore[arg-type]

@@ -118,3 +118,24 @@ def test_a_file_that_went_stale_after_its_preview_imports_nothing_on_confirm(
 
     assert "Nothing was imported" in response.content.decode()
     assert _sources() == {"suggested"}  # row 2 was valid but is not written alone
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    (b"PK\x03\x04 this is no workbook", "The file could not be read as an Excel workbook"),
+    (xlsx_build([["Follow Up", "Block"]], headers=["Appointment type", "Category"]),
+     "Columns missing from the first row: Appointment type id, Purpose id."),
+])
+def test_a_file_that_cannot_be_read_is_refused_in_a_sentence(staff: Client, data: bytes,
+                                                             says: str) -> None:
+    page = _upload(staff, data)
+
+    assert says in page
+    assert "encountered" not in page and "Traceback" not in page and "BadZipFile" not in page
+    assert "Confirm import" not in page
+    assert _sources() == {"suggested"}
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(staff: Client) -> None:
+    page = _upload(staff, b"x" * (2 * 1024 * 1024 + 1))
+
+    assert "Choose an .xlsx or .csv file of at most 2 MB." in page

@@ -185,7 +185,33 @@ def test_a_sheet_without_the_id_columns_is_refused_as_a_whole(dana: User) -> Non
         "Start from an exported spreadsheet.",)
     garbage = category_spreadsheet_import(file_bytes=b"not a workbook", format="xlsx",
                                           user=dana, dry_run=True)
-    assert garbage.file_problems == ("The file could not be read as xlsx.",)
+    assert garbage.file_problems == (
+        "The file could not be read as an Excel workbook (.xlsx). Save it from Excel or "
+        "Google Sheets as .xlsx, or start from an exported spreadsheet.",)
+
+
+@pytest.mark.usefixtures("catalog")
+def test_the_workbook_has_a_named_sheet_a_category_dropdown_and_what_each_category_does(
+        ) -> None:
+    book = load_workbook(BytesIO(category_spreadsheet_export(format="xlsx")))
+
+    assert book.sheetnames == ["Appointment categories", "Categories"]
+    sheet = book["Appointment categories"]
+    assert [c.value for c in sheet[1]][:6] == HEADERS[:6]
+    assert sheet.freeze_panes == "A2"
+    (dropdown,) = sheet.data_validations.dataValidation
+    assert (dropdown.type, dropdown.formula1) == ("list", "'Categories'!$A$2:$A$9")
+    assert str(dropdown.sqref).startswith("E2:E")  # the Category column, and spare rows
+    assert dropdown.showErrorMessage
+    listed = {row[0]: row[1] for row in book["Categories"].iter_rows(min_row=2,
+                                                                     values_only=True)}
+    assert list(listed) == ["Surgical Consult", "Surgical Appointment", "Non-Surgical Consult",
+                            "Non-Surgical Appointment", "Block", "Pre-Op Appointment",
+                            "Post-Op Appointment", "Online Appointment"]
+    assert listed["Surgical Appointment"] == (
+        "Surgical pipeline: Surgery Scheduled when booked, Surgery Complete when fulfilled, "
+        "Cancelled / No-Show when cancelled or a no-show.")
+    assert listed["Block"] == "Never moves the opportunity."
 
 
 def test_csv_round_trips_and_names_that_look_like_formulas_stay_text(

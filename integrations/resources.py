@@ -21,6 +21,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
+from axconnect.spreadsheet_cells import cell_safe
 from integrations.categories import CATEGORY_LABELS, Category
 from integrations.category_review import waiting_appointments_release
 from integrations.models import AppointmentPurpose, AppointmentType, CategoryMapping
@@ -37,9 +38,6 @@ CONFIRMED_BY = "Confirmed by"
 CONFIRMED_AT = "Confirmed at"
 
 CATEGORY_CHOICES_TEXT = ", ".join(CATEGORY_LABELS.values())
-# Spreadsheet programs run a cell that starts with one of these as a formula (CSV
-# injection); the names come from the practice's EMR, so they are quoted on export.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _category_key(text: str) -> str:
@@ -74,11 +72,6 @@ def nextech_id_text(value: Any) -> str:
     return str(value).strip()
 
 
-def spreadsheet_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def _blank(value: Any) -> bool:
     return value is None or not str(value).strip()
 
@@ -100,8 +93,10 @@ class NextechIdWidget(widgets.ForeignKeyWidget):
 
 
 class SafeTextWidget(widgets.Widget):
+    """Names come from the practice's EMR: quoted where a spreadsheet would run them."""
+
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
-        return spreadsheet_safe(value)
+        return cell_safe(value)
 
 
 class CategoryMappingResource(resources.ModelResource):
@@ -140,6 +135,13 @@ class CategoryMappingResource(resources.ModelResource):
         self._waited_type_ids: set[str] = set()  # types whose appointments waited for review
         self.left_waiting = 0  # rows with no category filled in: not reviewed
         self.unchanged = 0  # rows already confirmed with the category they carry
+        self._type_ids: set[str] = set()
+        self._purpose_ids: set[str] = set()
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        # Every row is checked against the catalog: read it once, not per row.
+        self._type_ids = set(AppointmentType.objects.values_list("nextech_id", flat=True))
+        self._purpose_ids = set(AppointmentPurpose.objects.values_list("nextech_id", flat=True))
 
     def get_queryset(self) -> QuerySet[CategoryMapping]:
         return (CategoryMapping.objects.select_related("appointment_type", "purpose")
@@ -172,10 +174,10 @@ class CategoryMappingResource(resources.ModelResource):
         purpose_id = nextech_id_text(row.get(PURPOSE_ID))
         if not type_id:
             problems[TYPE_ID] = ["An appointment type id is required."]
-        elif not AppointmentType.objects.filter(nextech_id=type_id).exists():
+        elif type_id not in self._type_ids:
             problems[TYPE_ID] = [f"No appointment type with id “{type_id}” was pulled from "
                                  "Nextech."]
-        if purpose_id and not AppointmentPurpose.objects.filter(nextech_id=purpose_id).exists():
+        if purpose_id and purpose_id not in self._purpose_ids:
             problems[PURPOSE_ID] = [f"No appointment purpose with id “{purpose_id}” was "
                                     "pulled from Nextech."]
         try:

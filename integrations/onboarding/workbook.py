@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Iterable, Mapping
+from itertools import islice
 from typing import Any
 
 import tablib
@@ -25,9 +27,16 @@ from integrations.categories import CATEGORY_LABELS, Category
 from integrations.resources import CATEGORY, PURPOSE_ID, TYPE_ID
 from integrations.selectors.categories import category_outcomes_read, practice_surgical
 
-# What a practice's category sheet needs by far (a few hundred rows is a few dozen kB).
+# Far above what a practice's sheet needs (a few hundred rows, a few dozen kB), far below
+# what would hold a web worker: the file, what an xlsx unzips to (checked from the zip's
+# directory before anything is unpacked) and its rows are capped.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 5_000
 UPLOAD_LIMIT_TEXT = "Choose an .xlsx or .csv file of at most 2 MB."
+TOO_MANY_ROWS_TEXT = (f"The file has more than {MAX_ROWS:,} rows; a category spreadsheet has "
+                      "one per appointment type and purpose. Start from an exported "
+                      "spreadsheet.")
 SHEET_TITLE = "Appointment categories"
 CATEGORIES_SHEET = "Categories"
 REQUIRED_COLUMNS = (TYPE_ID, PURPOSE_ID, CATEGORY)
@@ -106,16 +115,47 @@ def _dataset(rows: list[list[Any]]) -> tablib.Dataset:
     return dataset
 
 
-def _xlsx_rows(data: bytes) -> list[list[Any]]:
+NOT_XLSX_TEXT = ("The file could not be read as an Excel workbook (.xlsx). Save it from "
+                 "Excel or Google Sheets as .xlsx, or start from an exported spreadsheet.")
+
+
+def _capped(rows: Iterable[Iterable[Any]]) -> list[list[Any]]:
+    """The rows, refused past MAX_ROWS (and the header) without reading any further."""
+    kept = [list(row) for row in islice(rows, MAX_ROWS + 2)]
+    if len(kept) > MAX_ROWS + 1:
+        raise SpreadsheetRefused(TOO_MANY_ROWS_TEXT)
+    return kept
+
+
+def _unzipped_size_check(data: bytes) -> None:
+    """Refuse a workbook that unzips to more than MAX_UNZIPPED_BYTES. The sizes come from
+    the zip's directory; Python's zipfile never inflates a member past its stated size."""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise SpreadsheetRefused(NOT_XLSX_TEXT) from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise SpreadsheetRefused(
+            f"The workbook unpacks to {unzipped / 1024 / 1024:,.0f} MB, more than a category "
+            f"spreadsheet can hold ({MAX_UNZIPPED_BYTES // 1024 // 1024} MB). Start from an "
+            "exported spreadsheet.")
+
+
+def _xlsx_rows(data: bytes) -> list[list[Any]]:
+    _unzipped_size_check(data)
+    try:
+        # read_only: rows are parsed as they are iterated, not the whole sheet at once.
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - zip, XML or openpyxl: the same to the client
-        raise SpreadsheetRefused(
-            "The file could not be read as an Excel workbook (.xlsx). Save it from Excel "
-            "or Google Sheets as .xlsx, or start from an exported spreadsheet.") from None
+        raise SpreadsheetRefused(NOT_XLSX_TEXT) from None
     try:
         sheet = book[SHEET_TITLE] if SHEET_TITLE in book.sheetnames else book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        return _capped(sheet.iter_rows(values_only=True))
+    except SpreadsheetRefused:
+        raise
+    except Exception:  # noqa: BLE001 - a sheet's XML that does not parse
+        raise SpreadsheetRefused(NOT_XLSX_TEXT) from None
     finally:
         book.close()
 
@@ -128,13 +168,15 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
             "The file is not UTF-8 text. Save it as “CSV UTF-8”, or upload the .xlsx "
             "export instead.") from None
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text))]
+        return _capped(csv.reader(io.StringIO(text)))
     except csv.Error as error:
         raise SpreadsheetRefused(f"The file could not be read as CSV ({error}).") from None
 
 
 def sheet_read(data: bytes, format: str) -> tablib.Dataset:
     """The rows of an uploaded category spreadsheet; SpreadsheetRefused if it cannot be."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise SpreadsheetRefused(UPLOAD_LIMIT_TEXT)
     rows = _xlsx_rows(data) if format == "xlsx" else _csv_rows(data)
     return _dataset(rows)
 

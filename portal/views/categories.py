@@ -3,8 +3,6 @@ category spreadsheet out and back in (previewed, all-or-nothing)."""
 
 from __future__ import annotations
 
-import base64
-
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
@@ -158,13 +156,12 @@ def category_import(request: HttpRequest) -> HttpResponse:
     data = upload.read()
     result = category_spreadsheet_import(file_bytes=data, format=file_format,  # type: ignore[arg-type]
                                          user=_member(request), dry_run=True)
+    request.session.pop(IMPORT_SESSION_KEY, None)
     if result.ok and (result.new or result.updated):
-        # Kept for the confirm step so what is imported is exactly what was previewed.
-        request.session[IMPORT_SESSION_KEY] = {
-            "format": file_format, "name": name,
-            "data": base64.b64encode(data).decode("ascii")}
-    else:
-        request.session.pop(IMPORT_SESSION_KEY, None)
+        # The file itself waits in the database, so that what is imported is exactly what
+        # was previewed; the session holds only its token.
+        request.session[IMPORT_SESSION_KEY] = services.category_upload_keep(
+            user=request.user, file_name=name, file_format=file_format, data=data)
     return render(request, "portal/categories_import.html",
                   {"result": result, "file_name": name})
 
@@ -172,16 +169,18 @@ def category_import(request: HttpRequest) -> HttpResponse:
 @membership_required
 @require_POST
 def category_import_confirm(request: HttpRequest) -> HttpResponse:
-    stashed = request.session.pop(IMPORT_SESSION_KEY, None)
-    if not stashed:
+    token = request.session.pop(IMPORT_SESSION_KEY, None)
+    kept = services.category_upload_take(user=request.user, token=token) if isinstance(
+        token, str) else None
+    if kept is None:
         messages.error(request, "Upload the spreadsheet again: the preview has expired.")
         return redirect("portal:categories")
     result = category_spreadsheet_import(
-        file_bytes=base64.b64decode(stashed["data"]), format=stashed["format"],
+        file_bytes=bytes(kept.data), format=kept.file_format,  # type: ignore[arg-type]
         user=_member(request), dry_run=False)
     if not result.imported:
         return render(request, "portal/categories_import.html",
-                      {"result": result, "file_name": stashed["name"], "stale": True})
+                      {"result": result, "file_name": kept.file_name, "stale": True})
     messages.success(request, f"Imported {result.new + result.updated} rows from "
-                     f"{stashed['name']}; they are confirmed by you.")
+                     f"{kept.file_name}; they are confirmed by you.")
     return redirect("portal:categories")

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ImportForm
 
 from integrations.category_review import suggestions_confirm, waiting_appointments_release
 from integrations.models import (
@@ -33,6 +34,13 @@ from integrations.models import (
     StageMapping,
     SyncLog,
     SyncState,
+)
+from integrations.onboarding.workbook import (
+    MAX_UPLOAD_BYTES,
+    UPLOAD_LIMIT_TEXT,
+    CategoryCSV,
+    CategoryXLSX,
+    SpreadsheetRefused,
 )
 from integrations.resources import CategoryMappingResource
 from tenants.access import practice_role
@@ -155,13 +163,23 @@ class CatalogAdmin(admin.ModelAdmin):
     search_fields = ["name", "nextech_id"]
 
 
+class CategoryImportForm(ImportForm):
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        if (upload.size or 0) > MAX_UPLOAD_BYTES:
+            raise ValidationError(UPLOAD_LIMIT_TEXT)
+        return upload
+
+
 @admin.register(CategoryMapping, site=practice_admin_site)
 class CategoryMappingAdmin(ImportExportModelAdmin):
-    """The category spreadsheet: export for the client, import back with a preview."""
+    """The category spreadsheet: export for the client, import back with a preview. The
+    file is read and written as in the portal (`integrations.onboarding.workbook`)."""
 
     resource_classes = [CategoryMappingResource]
-    import_formats = [XLSX, CSV]
-    export_formats = [XLSX, CSV]
+    import_formats = [CategoryXLSX, CategoryCSV]
+    export_formats = [CategoryXLSX, CategoryCSV]
+    import_form_class = CategoryImportForm
     import_template_name = "admin/integrations/categorymapping/import.html"
     ordering = ["appointment_type__name", "purpose__name"]
     list_display = [
@@ -203,6 +221,11 @@ class CategoryMappingAdmin(ImportExportModelAdmin):
         # invalid since its preview (a type removed meanwhile) would half-import.
         return {**super().get_import_data_kwargs(**kwargs),
                 "rollback_on_validation_errors": True}
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        # import-export would show the exception's class name ("'BadZipFile' encountered").
+        form.add_error("import_file", str(e) if isinstance(e, SpreadsheetRefused) else (
+            "The file could not be read. Start from an exported spreadsheet."))
 
     def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
         if result.has_errors() or result.has_validation_errors():

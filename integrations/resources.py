@@ -1,9 +1,14 @@
 """django-import-export resources: the appointment category spreadsheet.
 
-One row per mapping, keyed on Nextech's ids (appointment type id + purpose id, blank for
-"every purpose of this type"). The names are read-only helper columns so the client can
-read the sheet; editing them changes nothing. The category is written as the spec's label
-("Surgical Consult").
+One row per appointment type and per purpose of it, keyed on Nextech's ids (appointment
+type id + purpose id, blank for "every purpose of this type"). The names are read-only
+helper columns so the client can read the sheet; editing them changes nothing. The category
+is written as the spec's label ("Surgical Consult").
+
+Only what a person fills in counts as a review: a suggestion is exported beside an empty
+Category cell, a row left empty stays waiting for review (a purpose's: it follows its
+type), and a row whose category is already the confirmed one is left as it was, confirmer
+and all. So uploading an export unchanged confirms nothing.
 """
 
 from __future__ import annotations
@@ -16,23 +21,23 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
+from axconnect.spreadsheet_cells import cell_safe
 from integrations.categories import CATEGORY_LABELS, Category
 from integrations.category_review import waiting_appointments_release
 from integrations.models import AppointmentPurpose, AppointmentType, CategoryMapping
+from integrations.selectors.categories import category_review_read, review_mappings
 
 TYPE_ID = "Appointment type id"
 TYPE_NAME = "Appointment type"
 PURPOSE_ID = "Purpose id"
 PURPOSE_NAME = "Purpose"
 CATEGORY = "Category"
+SUGGESTED = "Suggested category"
 SOURCE = "Status"
 CONFIRMED_BY = "Confirmed by"
 CONFIRMED_AT = "Confirmed at"
 
 CATEGORY_CHOICES_TEXT = ", ".join(CATEGORY_LABELS.values())
-# Spreadsheet programs run a cell that starts with one of these as a formula (CSV
-# injection); the names come from the practice's EMR, so they are quoted on export.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _category_key(text: str) -> str:
@@ -67,14 +72,14 @@ def nextech_id_text(value: Any) -> str:
     return str(value).strip()
 
 
-def spreadsheet_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+def _blank(value: Any) -> bool:
+    return value is None or not str(value).strip()
 
 
 class CategoryWidget(widgets.Widget):
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
-        return category_parse(value).value
+        # An empty cell is a row nobody reviewed: skipped (skip_row), never an error.
+        return "" if _blank(value) else category_parse(value).value
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return Category(value).label if value else ""
@@ -88,8 +93,10 @@ class NextechIdWidget(widgets.ForeignKeyWidget):
 
 
 class SafeTextWidget(widgets.Widget):
+    """Names come from the practice's EMR: quoted where a spreadsheet would run them."""
+
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
-        return spreadsheet_safe(value)
+        return cell_safe(value)
 
 
 class CategoryMappingResource(resources.ModelResource):
@@ -105,6 +112,7 @@ class CategoryMappingResource(resources.ModelResource):
     purpose_name = fields.Field(attribute="purpose__name", column_name=PURPOSE_NAME,
                                 readonly=True, widget=SafeTextWidget())
     category = fields.Field(attribute="category", column_name=CATEGORY, widget=CategoryWidget())
+    suggested = fields.Field(column_name=SUGGESTED, readonly=True)
     source = fields.Field(attribute="source", column_name=SOURCE, readonly=True)
     confirmed_by = fields.Field(attribute="confirmed_by", column_name=CONFIRMED_BY,
                                 readonly=True, widget=SafeTextWidget())
@@ -114,10 +122,10 @@ class CategoryMappingResource(resources.ModelResource):
     class Meta:
         model = CategoryMapping
         fields = ("appointment_type", "appointment_type_name", "purpose", "purpose_name",
-                  "category", "source", "confirmed_by", "confirmed_at")
+                  "category", "suggested", "source", "confirmed_by", "confirmed_at")
         export_order = fields
         import_id_fields = ("appointment_type", "purpose")
-        # Returning a sheet unchanged is the client confirming every row: never skip.
+        # skip_row decides: an unchanged confirmed row keeps who confirmed it.
         skip_unchanged = False
         use_transactions = True
 
@@ -125,13 +133,32 @@ class CategoryMappingResource(resources.ModelResource):
         super().__init__(**kwargs)
         self._seen_rows: dict[tuple[str, str], int] = {}
         self._waited_type_ids: set[str] = set()  # types whose appointments waited for review
+        self.left_waiting = 0  # rows with no category filled in: not reviewed
+        self.unchanged = 0  # rows already confirmed with the category they carry
+        self._type_ids: set[str] = set()
+        self._purpose_ids: set[str] = set()
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        # Every row is checked against the catalog: read it once, not per row.
+        self._type_ids = set(AppointmentType.objects.values_list("nextech_id", flat=True))
+        self._purpose_ids = set(AppointmentPurpose.objects.values_list("nextech_id", flat=True))
 
     def get_queryset(self) -> QuerySet[CategoryMapping]:
         return (CategoryMapping.objects.select_related("appointment_type", "purpose")
                 .order_by("appointment_type__name", F("purpose__name").asc(nulls_first=True)))
 
     def dehydrate_source(self, mapping: CategoryMapping) -> str:
-        return mapping.get_source_display() if mapping.pk else "Not mapped yet"
+        if mapping.pk:
+            return mapping.get_source_display()
+        return "Follows the type" if mapping.purpose_id else "Not mapped yet"
+
+    def dehydrate_category(self, mapping: CategoryMapping) -> str:
+        suggested = mapping.source == CategoryMapping.Source.SUGGESTED
+        return "" if suggested or not mapping.category else Category(mapping.category).label
+
+    def dehydrate_suggested(self, mapping: CategoryMapping) -> str:
+        suggested = mapping.source == CategoryMapping.Source.SUGGESTED and mapping.category
+        return Category(mapping.category).label if suggested else ""
 
     # Import ------------------------------------------------------------------------
     @staticmethod
@@ -140,17 +167,17 @@ class CategoryMappingResource(resources.ModelResource):
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         """Check the row as the client wrote it; every problem becomes a message on it."""
-        if self._blank(row):
-            return
+        if self._blank(row) or _blank(row.get(CATEGORY)):
+            return  # skipped: nothing a person decided
         problems: dict[str, list[str]] = {}
         type_id = nextech_id_text(row.get(TYPE_ID))
         purpose_id = nextech_id_text(row.get(PURPOSE_ID))
         if not type_id:
             problems[TYPE_ID] = ["An appointment type id is required."]
-        elif not AppointmentType.objects.filter(nextech_id=type_id).exists():
+        elif type_id not in self._type_ids:
             problems[TYPE_ID] = [f"No appointment type with id “{type_id}” was pulled from "
                                  "Nextech."]
-        if purpose_id and not AppointmentPurpose.objects.filter(nextech_id=purpose_id).exists():
+        if purpose_id and purpose_id not in self._purpose_ids:
             problems[PURPOSE_ID] = [f"No appointment purpose with id “{purpose_id}” was "
                                     "pulled from Nextech."]
         try:
@@ -168,8 +195,17 @@ class CategoryMappingResource(resources.ModelResource):
 
     def skip_row(self, instance: Any, original: Any, row: Any,
                  import_validation_errors: Any = None) -> bool:
-        # Spreadsheet programs leave empty rows at the end of a sheet.
-        return self._blank(row)
+        if self._blank(row):
+            return True  # spreadsheet programs leave empty rows at the end of a sheet
+        if _blank(row.get(CATEGORY)):
+            self.left_waiting += 1
+            return True
+        decided = original is not None and original.pk and (
+            original.source != CategoryMapping.Source.SUGGESTED)
+        if decided and original.category == instance.category:
+            self.unchanged += 1
+            return True
+        return False
 
     def before_save_instance(self, instance: CategoryMapping, row: Any, **kwargs: Any) -> None:
         user = kwargs.get("user")
@@ -191,16 +227,9 @@ class CategoryMappingResource(resources.ModelResource):
                                          by=user.get_username() if user else "the spreadsheet")
 
     # Export ------------------------------------------------------------------------
-    def after_export(self, queryset: Any, dataset: Any, **kwargs: Any) -> None:
-        """Put the types nobody has mapped yet at the top, with an empty category to fill.
-
-        Only for a whole-table export: a filtered admin export shows just what it matched.
-        """
+    def filter_export(self, queryset: Any, **kwargs: Any) -> Any:
+        """A whole-table export lists every type and purpose the review page shows, in its
+        order (unmapped types first); a filtered admin export shows just what it matched."""
         if isinstance(queryset, QuerySet) and queryset.query.has_filters():
-            return
-        mapped = CategoryMapping.objects.filter(purpose__isnull=True).values("appointment_type")
-        unmapped = AppointmentType.objects.filter(active=True).exclude(id__in=mapped)
-        selected = kwargs.get("export_fields")
-        for position, appointment_type in enumerate(unmapped.order_by("name")):
-            placeholder = CategoryMapping(appointment_type=appointment_type, category="")
-            dataset.insert(position, self.export_resource(placeholder, selected_fields=selected))
+            return queryset
+        return review_mappings(category_review_read())

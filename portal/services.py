@@ -6,6 +6,7 @@ Views parse input, call one of these and render (STYLE: services write).
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from integrations.models import (
     AppointmentPurpose,
     AppointmentType,
     CategoryMapping,
+    CategoryUpload,
     PatientAccessLog,
     SyncLog,
 )
@@ -87,6 +89,36 @@ def category_mapping_follow_type(*, appointment_type_id: int, purpose_id: int,
             SyncLog.objects.create(kind="category", message=(
                 f"A purpose now follows its type's category ({user.get_username()})"))
     return bool(deleted)
+
+
+# How long an uploaded sheet waits for its confirmation.
+UPLOAD_KEPT = timedelta(hours=1)
+
+
+def category_upload_keep(*, user: Any, file_name: str, file_format: str, data: bytes) -> str:
+    """Keep a previewed sheet until it is confirmed; returns the token the session holds.
+    The user's earlier uploads, and anyone's that expired, are dropped."""
+    with transaction.atomic():
+        CategoryUpload.objects.filter(user_id=user.pk).delete()
+        CategoryUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_KEPT).delete()
+        upload = CategoryUpload.objects.create(user_id=user.pk, file_name=file_name[:200],
+                                               file_format=file_format, data=data)
+    return str(upload.token)
+
+
+def category_upload_take(*, user: Any, token: str) -> CategoryUpload | None:
+    """The sheet `user` previewed under `token`, removed from keeping; None if it is not
+    theirs, unknown or expired."""
+    try:
+        uuid.UUID(token)
+    except ValueError:
+        return None
+    with transaction.atomic():
+        upload = CategoryUpload.objects.filter(
+            token=token, user_id=user.pk,
+            created_at__gte=timezone.now() - UPLOAD_KEPT).first()
+        CategoryUpload.objects.filter(token=token, user_id=user.pk).delete()
+    return upload
 
 
 def recent_contacts_reevaluate(*, appointment_type_id: int, user: Any,

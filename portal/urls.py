@@ -20,6 +20,8 @@ portal_patterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
     path("categories/", categories.category_review, name="categories"),
     path("categories/set/", categories.category_set, name="category_set"),
+    path("categories/confirm-all/", categories.category_confirm_all,
+         name="category_confirm_all"),
     path("categories/reevaluate/", categories.category_reevaluate, name="category_reevaluate"),
     path("categories/export.<str:file_format>", categories.category_export,
          name="category_export"),

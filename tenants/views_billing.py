@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from axconnect.spreadsheet_cells import rows_safe
 from tenants.billing import BILLING_RULE, agency_report_read, report_rows
 
 
@@ -32,13 +33,15 @@ def agency_billing(request: HttpRequest) -> HttpResponse:
     report = agency_report_read(month=month)
     file_format = request.GET.get("format", "")
     name = f"ax-connect-billing-{month:%Y-%m}"
+    # Practice and location names are typed by people: quoted where a spreadsheet would
+    # run them as a formula.
     if file_format == "csv":
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        csv.writer(response).writerows(report_rows(report))
+        csv.writer(response).writerows(rows_safe(report_rows(report)))
         return response
     if file_format == "xlsx":
-        header, *rows = report_rows(report)
+        header, *rows = rows_safe(report_rows(report))
         data = tablib.Dataset(*rows, headers=header, title=f"{month:%B %Y}").export("xlsx")
         response = HttpResponse(data, content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))

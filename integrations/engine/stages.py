@@ -6,7 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from integrations.categories import NON_MOVING_CATEGORIES, Category, Pipeline, Stage
+from integrations.categories import (
+    NON_MOVING_CATEGORIES,
+    PIPELINE_LABELS,
+    Category,
+    Pipeline,
+    Stage,
+)
 from integrations.engine.facts import AppointmentFact, Rules, StatusClass
 
 # The spec's two tables, row for row: (category, status class) -> stage.
@@ -127,3 +133,24 @@ def stages_by_pipeline(
         if stage is not None:
             governing[stage.pipeline] = (stage, appointment)
     return governing
+
+
+def category_leads_to(category: Category, *, surgical: bool, online_stage: Stage | None) -> str:
+    """What an appointment of this category does to the opportunity, in the review page's
+    and the spreadsheet's words (from the same tables stage_of reads)."""
+    if category in NON_MOVING_CATEGORIES:
+        return "Never moves the opportunity."
+    prefix = ""
+    if category is Category.ONLINE:
+        if online_stage is None:
+            return "Moves nothing: online appointments are not routed (Engine settings)."
+        category = ONLINE_AS[online_stage]
+        prefix = f"As a {category.label}: "
+    if category in SURGICAL_CATEGORIES and not surgical:
+        return ("Moves nothing: this practice has no surgical pipeline, so the appointment is "
+                "flagged for review.")
+    booked, fulfilled, cancelled = (PIPELINE_TABLE[(category, status)] for status in (
+        StatusClass.BOOKED, StatusClass.FULFILLED, StatusClass.CANCELLED))
+    pipeline = PIPELINE_LABELS[booked.pipeline]
+    return (f"{prefix}{pipeline} pipeline: {booked.label} when booked, {fulfilled.label} when "
+            f"fulfilled, {cancelled.label} when cancelled or a no-show.")

@@ -3,6 +3,7 @@ from integrations.models.catalog import (
     AppointmentPurpose,
     AppointmentType,
     CategoryMapping,
+    CategoryUpload,
     Location,
 )
 from integrations.models.crm import AutomationRule, CrmField, EngineSettings
@@ -28,6 +29,7 @@ __all__ = [
     "AppointmentType",
     "AutomationRule",
     "CategoryMapping",
+    "CategoryUpload",
     "ContactSnapshot",
     "CrmField",
     "Cursor",

@@ -3,6 +3,8 @@ AX Connect categorises it. Lives in the practice's schema."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from integrations.categories import CATEGORY_LABELS
@@ -107,3 +109,21 @@ class CategoryMapping(models.Model):
             else str(self.appointment_type)
         )
         return f"{target} -> {self.get_category_display()}"
+
+
+class CategoryUpload(models.Model):
+    """An uploaded category spreadsheet between its preview and its confirmation.
+
+    Kept here rather than in the session, so a session stays a few hundred bytes whatever
+    was uploaded, and whichever web process gets the confirmation finds the file.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user_id = models.IntegerField()  # the user in the public schema who previewed it
+    file_name = models.CharField(max_length=200)
+    file_format = models.CharField(max_length=4)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -4,17 +4,22 @@ import it back all-or-nothing (the portal's category page calls these)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from import_export.formats.base_formats import CSV, XLSX, TablibFormat
 from import_export.results import Result
 
-from integrations.resources import CATEGORY, PURPOSE_ID, TYPE_ID, CategoryMappingResource
+from integrations.onboarding.workbook import (
+    CategoryCSV,
+    CategoryXLSX,
+    SpreadsheetRefused,
+    sheet_read,
+)
+from integrations.resources import CategoryMappingResource
 
 SpreadsheetFormat = Literal["xlsx", "csv"]
-FORMATS: dict[str, type[TablibFormat]] = {"xlsx": XLSX, "csv": CSV}
-REQUIRED_COLUMNS = (TYPE_ID, PURPOSE_ID, CATEGORY)
+FORMATS: dict[str, type[CategoryXLSX] | type[CategoryCSV]] = {
+    "xlsx": CategoryXLSX, "csv": CategoryCSV}
 HEADER_ROWS = 1  # row numbers are the ones the client sees in the spreadsheet program
 
 
@@ -34,7 +39,9 @@ class SpreadsheetImportResult:
     dry_run: bool
     new: int = 0
     updated: int = 0
-    skipped: int = 0
+    skipped: int = 0  # blank lines
+    waiting: int = 0  # rows with no category filled in: they stay waiting for review
+    unchanged: int = 0  # rows already confirmed with that category: left as they were
     problems: tuple[RowProblem, ...] = ()
     file_problems: tuple[str, ...] = ()  # the file as a whole could not be read
 
@@ -48,18 +55,11 @@ class SpreadsheetImportResult:
         return self.ok and not self.dry_run
 
 
-def _format(name: str) -> TablibFormat:
-    try:
-        file_format = FORMATS[name]
-    except KeyError:
-        raise ValueError(f"unsupported spreadsheet format {name!r}") from None
-    return file_format(encoding="utf-8-sig") if file_format is CSV else file_format()
-
-
 def category_spreadsheet_export(*, format: SpreadsheetFormat) -> bytes:
-    """Every mapping and every unmapped active type, for the client to review and fill in."""
-    dataset = CategoryMappingResource().export()
-    data = _format(format).export_data(dataset)
+    """Every active type and purpose with its category, for the client to review and fill in."""
+    if format not in FORMATS:
+        raise ValueError(f"unsupported spreadsheet format {format!r}")
+    data = FORMATS[format]().export_data(CategoryMappingResource().export())
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
@@ -78,21 +78,6 @@ def _row_problems(result: Result) -> tuple[RowProblem, ...]:
     return tuple(sorted(problems, key=lambda p: p.row))
 
 
-def _read(file_bytes: bytes, format: str) -> tuple[Any, tuple[str, ...]]:
-    reader = _format(format)
-    try:
-        dataset = reader.create_dataset(file_bytes)
-    except Exception:  # noqa: BLE001 - any parser failure means the same to the user
-        return None, (f"The file could not be read as {format}.",)
-    headers = [str(h).strip() if h is not None else "" for h in dataset.headers or ()]
-    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
-    if missing:
-        return None, (f"Columns missing from the first row: {', '.join(missing)}. Start from "
-                      "an exported spreadsheet.",)
-    dataset.headers = headers
-    return dataset, ()
-
-
 def category_spreadsheet_import(*, file_bytes: bytes, format: SpreadsheetFormat,
                                 user: AbstractBaseUser | None, dry_run: bool,
                                 ) -> SpreadsheetImportResult:
@@ -101,14 +86,18 @@ def category_spreadsheet_import(*, file_bytes: bytes, format: SpreadsheetFormat,
     Rows are written only when `dry_run` is False and no row has a problem; imported rows
     are marked imported and confirmed by `user` now.
     """
-    dataset, file_problems = _read(file_bytes, format)
-    if file_problems:
-        return SpreadsheetImportResult(dry_run=dry_run, file_problems=file_problems)
-    result = CategoryMappingResource().import_data(
+    try:
+        dataset = sheet_read(file_bytes, format)
+    except SpreadsheetRefused as refused:
+        return SpreadsheetImportResult(dry_run=dry_run, file_problems=(str(refused),))
+    resource = CategoryMappingResource()
+    result = resource.import_data(
         dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True,
         raise_errors=False, user=user)
     base = tuple(str(e.error) for e in result.base_errors)
+    skipped = result.totals.get("skip", 0) - resource.left_waiting - resource.unchanged
     return SpreadsheetImportResult(
         dry_run=dry_run, new=result.totals.get("new", 0),
-        updated=result.totals.get("update", 0), skipped=result.totals.get("skip", 0),
+        updated=result.totals.get("update", 0), skipped=skipped,
+        waiting=resource.left_waiting, unchanged=resource.unchanged,
         problems=_row_problems(result), file_problems=base)

@@ -3,8 +3,6 @@ category spreadsheet out and back in (previewed, all-or-nothing)."""
 
 from __future__ import annotations
 
-import base64
-
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
@@ -13,20 +11,38 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations.categories import CATEGORY_LABELS
+from integrations.categories import CATEGORY_LABELS, Category
+from integrations.engine.stages import SURGICAL_CATEGORIES
 from integrations.models import AppointmentType
 from integrations.onboarding import category_spreadsheet_export, category_spreadsheet_import
+from integrations.onboarding.workbook import MAX_UPLOAD_BYTES, UPLOAD_LIMIT_TEXT
 from integrations.selectors.categories import category_review_read
 from portal import services
 from portal.access import membership_required
+from tenants.models import Practice
 
 IMPORT_SESSION_KEY = "portal_category_import"
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
 }
-CATEGORY_CHOICES = [(category.value, label) for category, label in CATEGORY_LABELS.items()]
+# A med spa has no surgical pipeline: its page offers the surgical categories apart, saying
+# what choosing one does.
+MEDSPA_SURGICAL_GROUP = ("Surgical (no surgical pipeline here: moves nothing, flagged for "
+                         "review)")
+
+
+def _surgical(request: HttpRequest) -> bool:
+    return request.tenant.practice_type != Practice.Kind.MEDSPA  # type: ignore[attr-defined]
+
+
+def _category_choices(*, surgical: bool) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The dropdown's option groups (an empty label: no group)."""
+    every = [(category.value, label) for category, label in CATEGORY_LABELS.items()]
+    if surgical:
+        return [("", every)]
+    return [("", [c for c in every if Category(c[0]) not in SURGICAL_CATEGORIES]),
+            (MEDSPA_SURGICAL_GROUP, [c for c in every if Category(c[0]) in SURGICAL_CATEGORIES])]
 
 
 def _optional_int(value: str | None) -> int | None:
@@ -38,9 +54,11 @@ def _optional_int(value: str | None) -> int | None:
 def category_review(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("changed", "")
     changed = int(raw) if raw.isdigit() else None
+    surgical = _surgical(request)
     context = {
-        "review": category_review_read(),
-        "choices": CATEGORY_CHOICES,
+        "review": category_review_read(surgical=surgical),
+        "surgical": surgical,
+        "choice_groups": _category_choices(surgical=surgical),
         "changed_type": AppointmentType.objects.filter(pk=changed).first() if changed else None,
         "reevaluate_days": services.REEVALUATE_DAYS_DEFAULT,
     }
@@ -72,6 +90,20 @@ def category_set(request: HttpRequest) -> HttpResponse:
     if changed:
         url += f"?changed={type_id}"  # offer to re-evaluate recent contacts of this type
     return redirect(f"{url}#type-{type_id}")
+
+
+@membership_required
+@require_POST
+def category_confirm_all(request: HttpRequest) -> HttpResponse:
+    """Confirm, as they stand, the suggestions the page showed (their ids were posted)."""
+    try:
+        ids = [int(value) for value in request.POST.getlist("mapping")]
+    except ValueError:
+        return HttpResponseBadRequest("Unknown category mapping.")
+    count = services.category_suggestions_confirm(mapping_ids=ids, user=request.user)
+    messages.success(request, f"{count} suggestion{'s' if count != 1 else ''} confirmed as "
+                     "shown; appointments that waited for them move at the next sync.")
+    return redirect("portal:categories")
 
 
 @membership_required
@@ -119,18 +151,17 @@ def category_import(request: HttpRequest) -> HttpResponse:
     name = (upload.name or "") if upload else ""
     file_format = _upload_format(name)
     if upload is None or file_format is None or (upload.size or 0) > MAX_UPLOAD_BYTES:
-        messages.error(request, "Choose an .xlsx or .csv file of at most 2 MB.")
+        messages.error(request, UPLOAD_LIMIT_TEXT)
         return redirect("portal:categories")
     data = upload.read()
     result = category_spreadsheet_import(file_bytes=data, format=file_format,  # type: ignore[arg-type]
                                          user=_member(request), dry_run=True)
-    if result.ok:
-        # Kept for the confirm step so what is imported is exactly what was previewed.
-        request.session[IMPORT_SESSION_KEY] = {
-            "format": file_format, "name": name,
-            "data": base64.b64encode(data).decode("ascii")}
-    else:
-        request.session.pop(IMPORT_SESSION_KEY, None)
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    if result.ok and (result.new or result.updated):
+        # The file itself waits in the database, so that what is imported is exactly what
+        # was previewed; the session holds only its token.
+        request.session[IMPORT_SESSION_KEY] = services.category_upload_keep(
+            user=request.user, file_name=name, file_format=file_format, data=data)
     return render(request, "portal/categories_import.html",
                   {"result": result, "file_name": name})
 
@@ -138,16 +169,18 @@ def category_import(request: HttpRequest) -> HttpResponse:
 @membership_required
 @require_POST
 def category_import_confirm(request: HttpRequest) -> HttpResponse:
-    stashed = request.session.pop(IMPORT_SESSION_KEY, None)
-    if not stashed:
+    token = request.session.pop(IMPORT_SESSION_KEY, None)
+    kept = services.category_upload_take(user=request.user, token=token) if isinstance(
+        token, str) else None
+    if kept is None:
         messages.error(request, "Upload the spreadsheet again: the preview has expired.")
         return redirect("portal:categories")
     result = category_spreadsheet_import(
-        file_bytes=base64.b64decode(stashed["data"]), format=stashed["format"],
+        file_bytes=bytes(kept.data), format=kept.file_format,  # type: ignore[arg-type]
         user=_member(request), dry_run=False)
     if not result.imported:
         return render(request, "portal/categories_import.html",
-                      {"result": result, "file_name": stashed["name"], "stale": True})
+                      {"result": result, "file_name": kept.file_name, "stale": True})
     messages.success(request, f"Imported {result.new + result.updated} rows from "
-                     f"{stashed['name']}; they are confirmed by you.")
+                     f"{kept.file_name}; they are confirmed by you.")
     return redirect("portal:categories")

@@ -146,15 +146,17 @@ def _checklist(page: Page) -> dict[str, str]:
 
 
 def _category_set(source: Path, target: Path, *, type_name: str, category: str) -> str:
-    """What the client does with the exported sheet: change one type's category."""
+    """What the client does with the exported sheet: fill in one type's category; returns
+    the suggestion the export showed beside it."""
     book = openpyxl.load_workbook(source)
     sheet = book.active
     header = [cell.value for cell in sheet[1]]
     name_at, category_at = header.index("Appointment type"), header.index("Category")
-    purpose_at = header.index("Purpose id")
+    purpose_at, suggested_at = header.index("Purpose id"), header.index("Suggested category")
     for row in sheet.iter_rows(min_row=2):
         if row[name_at].value == type_name and row[purpose_at].value in (None, ""):
-            before = str(row[category_at].value)
+            assert row[category_at].value in (None, ""), "a suggestion is not a decision"
+            before = str(row[suggested_at].value)
             row[category_at].value = category
             book.save(target)
             return before
@@ -277,8 +279,19 @@ def test_agency_staff_onboard_a_practice_in_one_sitting(rig, tmp_path):
         _submit(page, "input[name=confirm]")
         imported = _text(page, ".messagelist")
         rig.shot(page, "09-category-import-done")
-        assert imported == ("Import finished: 0 new, 8 updated, 0 deleted and 0 skipped "
+        # Only the row the client filled in is confirmed; the others still wait.
+        assert imported == ("Import finished: 0 new, 1 updated, 0 deleted and 28 skipped "
                             "category mappings."), imported
+        assert off_loop(lambda: _sources(schema)) == {"imported", "suggested"}
+
+        # The rest confirmed as suggested, from the admin's list, by agency staff.
+        page.goto(f"{rig.practice_host}/admin/integrations/categorymapping/")
+        page.check("#action-toggle")
+        page.select_option("select[name=action]", "suggestions_confirm_selected")
+        _submit(page, "button[name=index]")
+        confirmed = _text(page, ".messagelist")
+        assert confirmed == ("7 suggested categories confirmed; their appointments move at "
+                             "the next sync."), confirmed
 
         # 5. Routing and the billable flag, per location (pulled by set-up).
         locations_page = f"{rig.practice_host}/admin/integrations/location/"

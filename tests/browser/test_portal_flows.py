@@ -19,6 +19,7 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import Page
 
 from integrations.models import (
+    AppointmentPurpose,
     AppointmentType,
     CategoryMapping,
     EngineSettings,
@@ -67,8 +68,8 @@ def _seed(practice: Practice) -> None:
 def _unseed(practice: Practice) -> None:
     # EngineSettings too: the patient page's stage read creates the practice's row.
     with schema_context(practice.schema_name):
-        for model in (AppointmentType, KnownAppointment, KnownPatient, SyncLog, OutboxOp,
-                      SyncState, PatientAccessLog, EngineSettings):
+        for model in (AppointmentPurpose, AppointmentType, KnownAppointment, KnownPatient,
+                      SyncLog, OutboxOp, SyncState, PatientAccessLog, EngineSettings):
             model.objects.all().delete()
 
 
@@ -119,8 +120,8 @@ def test_portal_user_reviews_categories_imports_and_follows_a_patient(served, tm
         page.select_option("#category-" + page.get_attribute(
             "tbody tr input[name=appointment_type]", "value"), label="Non-Surgical Appointment")
         page.click("button[aria-label='Confirm the category for Zeta Follow Up']")
-        page.wait_for_selector("#reevaluate")
-        offer = page.text_content("#reevaluate h2") or ""
+        page.wait_for_selector(".messages")
+        saved = page.text_content(".messages") or ""
         counts_after = page.text_content("#category-counts") or ""
         page.screenshot(path=str(shots / "portal-categories.png"), full_page=True)
 
@@ -151,7 +152,8 @@ def test_portal_user_reviews_categories_imports_and_follows_a_patient(served, tm
     assert "Last successful poll:" in last_poll and "2\xa0minutes ago" in last_poll
     assert "1 appointment type not mapped" in counts_before
     assert "Zeta Follow Up" in first_row  # unmapped first, though it sorts last
-    assert offer == "Category changed for Zeta Follow Up"
+    # Zeta moved nothing while unmapped: nothing to re-evaluate, its appointments just move.
+    assert "Saved and confirmed." in saved
     assert "Every appointment type is mapped" in counts_after
     assert "Row 3: Category: “Spa Day” is not a category." in problems
     assert confirm_offered == 0
@@ -199,3 +201,26 @@ def test_a_member_of_a_cannot_reach_bs_portal(served, tmp_path):
         on_login = page.url
     assert "no access to this practice" in refused
     assert statuses == [200] * 5 and "/login/" in on_login  # still anonymous on B: to log in
+
+
+def test_the_category_page_fits_a_phone(served, tmp_path):
+    alpha, practice, user = served["alpha"], served["practice"], served["user"]
+    shots = Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_path
+    with schema_context(practice.schema_name):
+        consult = AppointmentType.objects.get(nextech_id="1")
+        for number, name in enumerate(("Breast Augmentation with Fat Transfer Revision",
+                                       "Rhinoplasty"), start=11):
+            AppointmentPurpose.objects.create(nextech_id=str(number), name=name,
+                                              appointment_type=consult)
+    with chromium_page() as page:
+        page.set_viewport_size({"width": 375, "height": 800})
+        _login(page, alpha, user.username)
+        page.goto(f"{alpha}/categories/")
+        widths = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        leads_to = page.text_content(f"#type-{consult.pk} .leads-to") or ""
+        confirm_all = page.locator("#confirm-all button").is_visible()
+        page.screenshot(path=str(shots / "portal-categories-375.png"), full_page=True)
+    assert widths[0] <= widths[1] == 375, widths  # nothing runs off the side
+    assert "Waits for review, moves nothing. Once confirmed: Surgical pipeline" in leads_to
+    assert confirm_all

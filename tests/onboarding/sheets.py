@@ -8,7 +8,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 HEADERS = ["Appointment type id", "Appointment type", "Purpose id", "Purpose", "Category",
-           "Status", "Confirmed by", "Confirmed at"]
+           "Suggested category", "Status", "Confirmed by", "Confirmed at"]
 
 
 def xlsx_build(rows: list[list[Any]], *, headers: list[str] | None = None) -> bytes:

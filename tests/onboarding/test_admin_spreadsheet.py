@@ -62,7 +62,7 @@ def test_staff_export_the_spreadsheet_as_xlsx(staff: Client) -> None:
     rows = xlsx_rows(response.content)
     assert rows[0] == HEADERS
     assert rows[1][:2] == ["10", "Follow Up"] and rows[1][4] == ""
-    assert len(rows) == 1 + 9
+    assert len(rows) == 1 + 9 + 21  # every type and every purpose
 
 
 def test_a_bad_row_is_shown_with_its_row_number_and_nothing_can_be_confirmed(
@@ -97,7 +97,7 @@ def test_a_good_file_is_previewed_then_imported_on_confirm(staff: Client) -> Non
                                       "resource") if key in confirm})
 
     assert response.status_code == 302
-    assert _sources() == {"imported"}
+    assert _sources() == {"imported", "suggested"}  # only what was filled in is confirmed
     follow_up = CategoryMapping.objects.get(appointment_type__nextech_id="10")
     assert (follow_up.category, follow_up.confirmed_by) == ("non_surgical_appointment",
                                                             "sam.agency")
@@ -118,3 +118,24 @@ def test_a_file_that_went_stale_after_its_preview_imports_nothing_on_confirm(
 
     assert "Nothing was imported" in response.content.decode()
     assert _sources() == {"suggested"}  # row 2 was valid but is not written alone
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    (b"PK\x03\x04 this is no workbook", "The file could not be read as an Excel workbook"),
+    (xlsx_build([["Follow Up", "Block"]], headers=["Appointment type", "Category"]),
+     "Columns missing from the first row: Appointment type id, Purpose id."),
+])
+def test_a_file_that_cannot_be_read_is_refused_in_a_sentence(staff: Client, data: bytes,
+                                                             says: str) -> None:
+    page = _upload(staff, data)
+
+    assert says in page
+    assert "encountered" not in page and "Traceback" not in page and "BadZipFile" not in page
+    assert "Confirm import" not in page
+    assert _sources() == {"suggested"}
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(staff: Client) -> None:
+    page = _upload(staff, b"x" * (2 * 1024 * 1024 + 1))
+
+    assert "Choose an .xlsx or .csv file of at most 2 MB." in page

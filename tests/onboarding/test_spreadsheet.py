@@ -46,17 +46,19 @@ def _categories() -> dict[tuple[str, str | None], tuple[str, str]]:
 
 
 @pytest.mark.usefixtures("catalog")
-def test_the_export_lists_unmapped_types_first_then_every_mapping_by_name() -> None:
+def test_the_export_lists_every_type_and_purpose_with_suggestions_beside_the_category(
+        ) -> None:
     rows = xlsx_rows(category_spreadsheet_export(format="xlsx"))
 
     assert rows[0] == HEADERS
-    assert rows[1] == ["10", "Follow Up", "", "", "", "Not mapped yet", "", ""]
-    assert [(r[1], r[4], r[5]) for r in rows[2:5]] == [
-        ("Block", "Block", "Suggested from the name"),
-        ("Cosmetic Surgery", "Surgical Appointment", "Suggested from the name"),
-        ("Injectables", "Non-Surgical Appointment", "Suggested from the name"),
+    assert rows[1] == ["10", "Follow Up", "", "", "", "", "Not mapped yet", "", ""]
+    # A suggestion is not a decision: the Category cell is left for the client to fill.
+    assert [r[1:7] for r in rows[2:5]] == [
+        ["Block", "", "", "", "Block", "Suggested from the name"],
+        ["Block", "82", "Lunch", "", "", "Follows the type"],  # purposes by name
+        ["Block", "81", "Staff Meeting", "", "", "Follows the type"],
     ]
-    assert len(rows) == 1 + 9
+    assert len(rows) == 1 + 9 + 21  # the header, every type, every purpose
 
 
 @pytest.mark.usefixtures("catalog")
@@ -73,7 +75,8 @@ def test_an_edited_export_previews_without_writing_then_imports_as_confirmed(
                                           dry_run=True)
 
     assert preview.ok and not preview.imported
-    assert (preview.new, preview.updated) == (2, 8)
+    assert (preview.new, preview.updated) == (2, 1)
+    assert preview.waiting == 9 + 21 - 2  # every row still without a category
     assert _categories() == before  # a preview writes nothing
 
     done = category_spreadsheet_import(file_bytes=edited, format="xlsx", user=dana,
@@ -84,13 +87,35 @@ def test_an_edited_export_previews_without_writing_then_imports_as_confirmed(
     assert after[("10", None)] == ("Post-Op Appointment", "imported")
     assert after[("6", None)] == ("Non-Surgical Consult", "imported")
     assert after[("5", "52")] == ("Surgical Appointment", "imported")
-    assert after[("1", None)] == ("Surgical Consult", "imported")  # returned unchanged: confirmed
-    assert set(CategoryMapping.objects.values_list("confirmed_by", flat=True)) == {"dana.ops"}
-    assert not CategoryMapping.objects.filter(confirmed_at__isnull=True).exists()
+    assert after[("1", None)] == ("Surgical Consult", "suggested")  # returned empty: waits
+    imported = CategoryMapping.objects.filter(source="imported")
+    assert set(imported.values_list("confirmed_by", flat=True)) == {"dana.ops"}
+    assert not imported.filter(confirmed_at__isnull=True).exists()
     # The export now shows who confirmed each row.
     row = next(r for r in xlsx_rows(category_spreadsheet_export(format="xlsx"))
                if r[1] == "Follow Up")
-    assert row[4:7] == ["Post-Op Appointment", "Imported from the spreadsheet", "dana.ops"]
+    assert row[4:8] == ["Post-Op Appointment", "", "Imported from the spreadsheet", "dana.ops"]
+
+
+@pytest.mark.usefixtures("catalog")
+def test_uploading_an_export_unchanged_confirms_nothing_and_keeps_who_confirmed(
+        dana: User) -> None:
+    first = xlsx_edit(category_spreadsheet_export(format="xlsx"),
+                      {("Follow Up", ""): "Block"})
+    assert category_spreadsheet_import(file_bytes=first, format="xlsx", user=dana,
+                                       dry_run=False).imported
+    before = _categories()
+    confirmed_at = CategoryMapping.objects.get(appointment_type__nextech_id="10").confirmed_at
+    erin = User.objects.create_user("erin.ops", "erin@example.com")
+
+    again = category_spreadsheet_import(file_bytes=category_spreadsheet_export(format="xlsx"),
+                                        format="xlsx", user=erin, dry_run=False)
+
+    assert again.ok and (again.new, again.updated) == (0, 0)
+    assert (again.unchanged, again.waiting) == (1, 9 + 21 - 1)
+    assert _categories() == before  # suggestions still suggestions
+    follow_up = CategoryMapping.objects.get(appointment_type__nextech_id="10")
+    assert (follow_up.confirmed_by, follow_up.confirmed_at) == ("dana.ops", confirmed_at)
 
 
 @pytest.mark.usefixtures("catalog")
@@ -118,7 +143,7 @@ def test_every_kind_of_bad_row_is_reported_with_its_row_number(dana: User) -> No
     sheet = xlsx_build([
         ["99", "Mystery", "", "", "Block"],
         ["5", "Injectables", "999", "", "Block"],
-        ["5", "Injectables", "", "", ""],
+        ["5", "Injectables", "", "", ""],  # no category: not reviewed, skipped
         ["", "", "", "", "Block"],
         ["8", "Block", "", "", "Block"],
         [8, "Block again", None, "", "Post-Op Appointment"],  # typed as a number
@@ -130,9 +155,6 @@ def test_every_kind_of_bad_row_is_reported_with_its_row_number(dana: User) -> No
     assert [str(p) for p in result.problems] == [
         "Row 2: Appointment type id: No appointment type with id “99” was pulled from Nextech.",
         "Row 3: Purpose id: No appointment purpose with id “999” was pulled from Nextech.",
-        "Row 4: Category: Choose a category: one of Surgical Consult, Surgical Appointment, "
-        "Non-Surgical Consult, Non-Surgical Appointment, Block, Pre-Op Appointment, "
-        "Post-Op Appointment, Online Appointment.",
         "Row 5: Appointment type id: An appointment type id is required.",
         "Row 7: Appointment type id: This type and purpose are already on row 6.",
     ]
@@ -163,7 +185,33 @@ def test_a_sheet_without_the_id_columns_is_refused_as_a_whole(dana: User) -> Non
         "Start from an exported spreadsheet.",)
     garbage = category_spreadsheet_import(file_bytes=b"not a workbook", format="xlsx",
                                           user=dana, dry_run=True)
-    assert garbage.file_problems == ("The file could not be read as xlsx.",)
+    assert garbage.file_problems == (
+        "The file could not be read as an Excel workbook (.xlsx). Save it from Excel or "
+        "Google Sheets as .xlsx, or start from an exported spreadsheet.",)
+
+
+@pytest.mark.usefixtures("catalog")
+def test_the_workbook_has_a_named_sheet_a_category_dropdown_and_what_each_category_does(
+        ) -> None:
+    book = load_workbook(BytesIO(category_spreadsheet_export(format="xlsx")))
+
+    assert book.sheetnames == ["Appointment categories", "Categories"]
+    sheet = book["Appointment categories"]
+    assert [c.value for c in sheet[1]][:6] == HEADERS[:6]
+    assert sheet.freeze_panes == "A2"
+    (dropdown,) = sheet.data_validations.dataValidation
+    assert (dropdown.type, dropdown.formula1) == ("list", "'Categories'!$A$2:$A$9")
+    assert str(dropdown.sqref).startswith("E2:E")  # the Category column, and spare rows
+    assert dropdown.showErrorMessage
+    listed = {row[0]: row[1] for row in book["Categories"].iter_rows(min_row=2,
+                                                                     values_only=True)}
+    assert list(listed) == ["Surgical Consult", "Surgical Appointment", "Non-Surgical Consult",
+                            "Non-Surgical Appointment", "Block", "Pre-Op Appointment",
+                            "Post-Op Appointment", "Online Appointment"]
+    assert listed["Surgical Appointment"] == (
+        "Surgical pipeline: Surgery Scheduled when booked, Surgery Complete when fulfilled, "
+        "Cancelled / No-Show when cancelled or a no-show.")
+    assert listed["Block"] == "Never moves the opportunity."
 
 
 def test_csv_round_trips_and_names_that_look_like_formulas_stay_text(

@@ -172,3 +172,59 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(portal_a, catalog_a):
     text = _text(portal_a.post("/categories/import/", {
         "spreadsheet": SimpleUploadedFile("notes.txt", b"hello")}, follow=True))
     assert "Choose an .xlsx or .csv file" in text
+
+
+def test_each_row_says_what_its_category_does(portal_a, catalog_a):
+    text = _text(portal_a.get("/categories/"))
+    assert ("Surgical pipeline: Consult Booked when booked, Consult Complete when fulfilled, "
+            "Cancelled / No-Show when cancelled or a no-show.") in text  # confirmed by bob
+    assert ("Waits for review, moves nothing. Once confirmed: Non-Surgical pipeline: Booked "
+            "when booked, Patient when fulfilled") in text  # Botox, only suggested
+    assert "Moves nothing until a category is chosen." in text  # Zeta, unmapped
+    assert "Revision (purpose)" in text and "Follows the type" in text
+
+
+def test_confirm_all_shown_confirms_the_suggestions_on_the_page_and_nothing_else(
+        portal_a, catalog_a, practice_a):
+    page = portal_a.get("/categories/").content.decode()
+    assert "Confirm all 1 suggestion shown" in page
+    shown = re.findall(r'name="mapping" value="(\d+)"', page)
+    assert shown == [str(catalog_a["suggested"].pk)]
+    with in_schema(practice_a):  # a suggestion added after the page was shown
+        later = CategoryMapping.objects.create(appointment_type=catalog_a["mystery"],
+                                               category="block")
+    response = portal_a.post("/categories/confirm-all/", {"mapping": shown}, follow=True)
+    assert ("1 suggestion confirmed as shown; appointments that waited for them move at the "
+            "next sync.") in _text(response)
+    with in_schema(practice_a):
+        botox = CategoryMapping.objects.get(pk=catalog_a["suggested"].pk)
+        assert (botox.category, botox.source, botox.confirmed_by) == (
+            "non_surgical_consult", "confirmed", "alice")
+        assert CategoryMapping.objects.get(pk=later.pk).source == "suggested"
+        bob = CategoryMapping.objects.get(pk=catalog_a["confirmed"].pk)
+        assert bob.confirmed_by == "bob"  # already decided: left alone
+
+
+def test_a_med_spa_is_told_what_a_surgical_category_does_there(portal_a, catalog_a,
+                                                              practice_a):
+    practice_a.practice_type = "medspa"
+    practice_a.save(update_fields=["practice_type"])
+    page = portal_a.get("/categories/").content.decode()
+    text = _text(portal_a.get("/categories/"))
+    assert "This practice is a med spa: it has only the non-surgical pipeline." in text
+    assert ('<optgroup label="Surgical (no surgical pipeline here: moves nothing, flagged for '
+            'review)">') in page
+    # Surgical Consult's confirmed row says what it does at a med spa.
+    assert ("Moves nothing: this practice has no surgical pipeline, so the appointment is "
+            "flagged for review.") in text
+
+
+def test_an_unchanged_export_uploaded_back_confirms_nothing(portal_a, catalog_a, practice_a):
+    exported = portal_a.get("/categories/export.xlsx").content
+    text = _text(_upload(portal_a, exported))
+    assert "1 row already confirmed with the same category: left as they are." in text
+    assert "rows with no category filled in: they stay waiting for review" in text
+    assert "Nothing in this file changes a category" in text
+    assert "Confirm import" not in text
+    with in_schema(practice_a):
+        assert CategoryMapping.objects.get(pk=catalog_a["suggested"].pk).source == "suggested"

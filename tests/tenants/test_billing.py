@@ -105,6 +105,30 @@ def test_the_billing_page_and_its_csv_and_xlsx_exports(agency, practice_a):  # n
         "All practices", "Total (2 locations)", None, "198.00"]
 
 
+FORMULA_NAMES = ['=HYPERLINK("http://evil.example","Pay here")', "+1 Downtown", "-Lakeside",
+                 "@SUM(A1)"]
+
+
+def test_location_names_that_look_like_formulas_are_text_in_both_exports(
+        agency, practice_a):  # noqa: F811
+    with schema_context(practice_a.schema_name):
+        for number, name in enumerate(FORMULA_NAMES, start=1):
+            Location.objects.create(nextech_id=str(number), name=name)
+
+    exported = agency.get("/admin/tenants/practice/billing/",
+                          {"month": "2026-03", "format": "csv"})
+    locations = {row[2]: row[1] for row in csv.reader(io.StringIO(exported.content.decode()))
+                 if row[0] == "Alpha Plastic Surgery" and row[2]}
+    assert locations == {str(n): f"'{name}" for n, name in enumerate(FORMULA_NAMES, start=1)}
+
+    xlsx = agency.get("/admin/tenants/practice/billing/", {"month": "2026-03", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    cells = [row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == (
+        "Alpha Plastic Surgery") and row[2].value]
+    assert [cell.value for cell in cells] == sorted(f"'{name}" for name in FORMULA_NAMES)
+    assert {cell.data_type for cell in cells} == {"s"}  # text, never a formula
+
+
 def test_the_billing_page_is_for_agency_staff(practice_a, db):
     member = User.objects.create_user("member", "m@example.com", "a long password 42")
     client = Client(HTTP_HOST="localhost")

@@ -37,6 +37,9 @@ DEVELOPMENT = env_bool("AXC_DEVELOPMENT", DEBUG)
 DEVELOPMENT_DEFAULTS = unset_settings(REQUIRED_IN_PRODUCTION)
 if DEVELOPMENT_DEFAULTS and not DEVELOPMENT:
     raise ProductionSettingsMissing(DEVELOPMENT_DEFAULTS)
+# Credentials go only to Nextech's and HighLevel's own hosts over HTTPS
+# (tenants.credential_urls) unless this is on: the sandboxes, a recording proxy.
+AXC_ALLOW_SANDBOX_URLS = env_bool("AXC_ALLOW_SANDBOX_URLS", DEVELOPMENT)
 # The host the agency admin lives on; practices live on <slug>.<BASE_DOMAIN>.
 BASE_DOMAIN = env_str("AXC_BASE_DOMAIN", "localhost")
 SECRET_KEY = env_str("SECRET_KEY") or local_secret(LOCAL_DIR / "secret_key")

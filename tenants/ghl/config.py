@@ -54,6 +54,12 @@ def ghl_oauth_app(*, credential: GhlCredential, redirect_uri: str | None = None)
     )
 
 
+def ghl_app_id() -> str:
+    """Our Marketplace app's id: a client id is `<appId>-<suffix>`, and HighLevel's app
+    events carry the `appId`."""
+    return settings.GHL_CLIENT_ID.split("-")[0]
+
+
 def pems_split(text: str) -> tuple[str, ...]:
     """PEM public keys from one setting; `\\n` escapes allow a one-line environment value."""
     return tuple(f"{block}\n" for block in _PEM.findall(text.replace("\\n", "\n")))

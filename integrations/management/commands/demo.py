@@ -29,6 +29,9 @@ from integrations.demo import (
 from integrations.tasks import practice_poll
 
 WEB_PORT, NEXTECH_PORT, GHL_PORT = 8000, 8101, 8102
+# The demo's web server and sandboxes listen on this machine only: its users, password
+# and generated keys are printed for anyone to read.
+DEMO_BIND = "127.0.0.1"
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -44,14 +47,17 @@ class Command(BaseCommand):
         parser.add_argument("--sandboxes-only", action="store_true",
                             help="set up and serve only the sandboxes; run the web server and "
                                  "the qclusters yourself (the README's production shape)")
+        parser.add_argument("--web-port", type=int, default=WEB_PORT)
+        parser.add_argument("--nextech-port", type=int, default=NEXTECH_PORT)
+        parser.add_argument("--ghl-port", type=int, default=GHL_PORT)
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate_schemas", verbosity=0, interactive=False)
         call_command("ops_schedules", verbosity=0)  # alert checks and the retention purge
-        once = options["once"]
-        webhook_url = None if once else f"http://localhost:{WEB_PORT}/webhooks/ghl/"
-        sandboxes = demo_sandboxes_start(nextech_port=0 if once else NEXTECH_PORT,
-                                         ghl_port=0 if once else GHL_PORT,
+        once, web_port = options["once"], options["web_port"]
+        webhook_url = None if once else f"http://localhost:{web_port}/webhooks/ghl/"
+        sandboxes = demo_sandboxes_start(nextech_port=0 if once else options["nextech_port"],
+                                         ghl_port=0 if once else options["ghl_port"],
                                          webhook_url=webhook_url)
         try:
             practice = demo_practice_reset(sandboxes=sandboxes)
@@ -60,11 +66,11 @@ class Command(BaseCommand):
             if once:
                 self._once(sandboxes=sandboxes, practice=practice, setup=setup)
             elif options["sandboxes_only"]:
-                self._urls(sandboxes=sandboxes, practice=practice, users=users)
+                self._urls(sandboxes=sandboxes, practice=practice, users=users, port=web_port)
                 self.stdout.write("Serving the sandboxes only (Ctrl-C stops them).")
                 threading.Event().wait()
             else:
-                self._serve(sandboxes=sandboxes, practice=practice, users=users)
+                self._serve(sandboxes=sandboxes, practice=practice, users=users, port=web_port)
         finally:
             sandboxes.stop()
 
@@ -83,18 +89,19 @@ class Command(BaseCommand):
         }
         self.stdout.write(json.dumps(summary))
 
-    def _serve(self, *, sandboxes: DemoSandboxes, practice: Any, users: dict[str, str]) -> None:
+    def _serve(self, *, sandboxes: DemoSandboxes, practice: Any, users: dict[str, str],
+               port: int) -> None:
         env = {**os.environ, **sandboxes.webhook_keys_env(), "DEBUG": "1",
-               "AXC_PORT_SUFFIX": f":{WEB_PORT}"}
+               "AXC_PORT_SUFFIX": f":{port}"}
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         # A SIGTERM (systemd, `timeout`, a closed terminal) must stop the children too.
         signal.signal(signal.SIGTERM, _interrupt)
         children = [
-            subprocess.Popen([*manage, "runserver", f"0.0.0.0:{WEB_PORT}", "--noreload"], env=env),  # noqa: S603,E501
+            subprocess.Popen([*manage, "runserver", f"{DEMO_BIND}:{port}", "--noreload"], env=env),  # noqa: S603,E501
             subprocess.Popen([*manage, "qcluster"], env=env),  # noqa: S603
         ]
         self.stdout.write(self.style.SUCCESS("\nAX Connect demo is running (Ctrl-C stops it)\n"))
-        self._urls(sandboxes=sandboxes, practice=practice, users=users)
+        self._urls(sandboxes=sandboxes, practice=practice, users=users, port=port)
         try:
             for child in children:
                 child.wait()
@@ -110,12 +117,13 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
 
-    def _urls(self, *, sandboxes: DemoSandboxes, practice: Any, users: dict[str, str]) -> None:
-        self.stdout.write(f"  Agency admin:    http://localhost:{WEB_PORT}/admin/   "
+    def _urls(self, *, sandboxes: DemoSandboxes, practice: Any, users: dict[str, str],
+              port: int) -> None:
+        self.stdout.write(f"  Agency admin:    http://localhost:{port}/admin/   "
                           f"user {users['agency']}")
-        self.stdout.write(f"  Practice portal: http://{practice.slug}.localhost:{WEB_PORT}/   "
+        self.stdout.write(f"  Practice portal: http://{practice.slug}.localhost:{port}/   "
                           f"user {users['portal']}")
-        self.stdout.write(f"  Practice admin:  http://{practice.slug}.localhost:{WEB_PORT}/admin/")
+        self.stdout.write(f"  Practice admin:  http://{practice.slug}.localhost:{port}/admin/")
         self.stdout.write(f"  Password (both): {users['password']}")
         self.stdout.write(f"  Nextech sandbox: {sandboxes.nextech_server.url}/_sandbox/state")
         self.stdout.write(f"  GHL sandbox:     {sandboxes.ghl_server.url}/_sandbox/locations/"

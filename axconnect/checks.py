@@ -33,6 +33,11 @@ def required_settings_check(app_configs: Any = None, **kwargs: Any) -> list[Chec
               id=f"axconnect.E00{REQUIRED_IN_PRODUCTION.index(name) + 1}")
         for name in settings.DEVELOPMENT_DEFAULTS
     ]
+    if settings.AXC_ALLOW_SANDBOX_URLS:
+        messages.append(Warning(
+            "AXC_ALLOW_SANDBOX_URLS is on: credentials may be sent to any address, over "
+            "plain HTTP too.", hint="Unset AXC_ALLOW_SANDBOX_URLS in production.",
+            id="axconnect.W002"))
     if settings.DEVELOPMENT and not settings.DEBUG:
         messages.append(Warning(
             "AXC_DEVELOPMENT is on: required settings may fall back to development defaults.",

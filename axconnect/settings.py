@@ -9,6 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 
 from axconnect.env import (
     REQUIRED_IN_PRODUCTION,
@@ -40,6 +44,9 @@ DEVELOPMENT = env_bool("AXC_DEVELOPMENT", DEBUG)
 DEVELOPMENT_DEFAULTS = unset_settings(REQUIRED_IN_PRODUCTION)
 if DEVELOPMENT_DEFAULTS and not DEVELOPMENT:
     raise ProductionSettingsMissing(DEVELOPMENT_DEFAULTS)
+# Credentials go only to Nextech's and HighLevel's own hosts over HTTPS
+# (tenants.credential_urls) unless this is on: the sandboxes, a recording proxy.
+AXC_ALLOW_SANDBOX_URLS = env_bool("AXC_ALLOW_SANDBOX_URLS", DEVELOPMENT)
 # The host the agency admin lives on; practices live on <slug>.<BASE_DOMAIN>.
 BASE_DOMAIN = env_str("AXC_BASE_DOMAIN", "localhost")
 SECRET_KEY = env_str("SECRET_KEY") or local_secret(LOCAL_DIR / "secret_key")
@@ -53,18 +60,22 @@ PORT_SUFFIX = env_str("AXC_PORT_SUFFIX", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"])
 
 SHARED_APPS = [
+    # Before django_tenants, whose admin index and app list templates would shadow
+    # Django's: theirs carry inline styles the Content-Security-Policy refuses. (The
+    # admin has no management commands, so django_tenants' `migrate` still wins.)
+    "django.contrib.admin",
     "django_tenants",
     "tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
     "django.contrib.staticfiles",
     "django_q",
     "import_export",
     # Sign-in lockouts (public schema: one count per account and address, whatever host).
     "axes",
+    "csp",
 ]
 TENANT_APPS = ["integrations"]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -85,6 +96,7 @@ MIDDLEWARE = [
     "axconnect.health.HealthCheckMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,6 +190,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Content-Security-Policy (django-csp): scripts and styles only from our own origin, no
+# inline script at all; our templates' inline <style> blocks carry the request's nonce.
+# Pages may not be framed, nor post forms elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        # Style attributes (layout tweaks in templates, the SVG charts) cannot carry a
+        # nonce; they run no code, unlike scripts, which stay self-only.
+        "style-src-attr": [CSP_UNSAFE_INLINE],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    }
+}
 # Session cookies stay on the host that set them: one practice's portal session is
 # never sent to another practice's host.
 SESSION_COOKIE_DOMAIN = None

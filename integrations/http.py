@@ -63,10 +63,21 @@ class ApiError(Exception):
     status: int | None
     detail: str
     payload: Any = None  # the parsed error body, for callers that need vendor codes
+    # `detail` quotes the remote server: whatever the far end chose to answer, which staff
+    # pages show only as `error_summary` (the address may not even be the vendor's).
+    detail_is_remote: bool = False
 
     def __str__(self) -> str:
         status = f" {self.status}" if self.status is not None else ""
         return f"{self.system}{status} ({self.kind}): {self.detail}"
+
+
+def error_summary(error: ApiError) -> str:
+    """A failure in words safe to show staff: our own detail, or for a remote server's
+    answer only its HTTP status."""
+    if error.detail_is_remote:
+        return f"HTTP {error.status}"
+    return error.detail
 
 
 class RepeatedLinkError(ApiError):
@@ -213,5 +224,6 @@ class ApiClientBase:
                 self.clock.sleep(self.backoff_seconds(kind, attempt, response))
                 continue
             status = response.status_code if response is not None else None
-            raise ApiError(self.system, kind, status, detail, payload)
+            raise ApiError(self.system, kind, status, detail, payload,
+                           detail_is_remote=response is not None)
         raise AssertionError("unreachable: the loop returns or raises")

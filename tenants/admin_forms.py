@@ -1,4 +1,5 @@
-"""Admin forms that accept secrets but never render them back."""
+"""Admin forms that accept secrets but never render them back, and keep them bound to the
+addresses they were entered for."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils import timezone
 
+from tenants.credential_urls import URL_BOUND_SECRETS, URL_HOSTS, sandbox_urls_allowed, url_refusal
 from tenants.models import GhlCredential, NextechCredential, Practice
 from tenants.models.credentials import ghl_url_defaults, nextech_url_defaults
 
 
 class WriteOnlySecretsForm(forms.ModelForm):
-    """Secret model fields become blank password inputs; blank means "keep what is stored".
-    A new row's URLs start from `url_defaults()` (settings), then the model's defaults."""
+    """Secret model fields become blank password inputs; blank means "keep what is stored",
+    unless an address changed: then every stored secret is dropped and must be typed again,
+    so what was entered for one host never goes to another. A new row's URLs start from
+    `url_defaults()` (settings), then the model's defaults."""
 
     secret_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -34,19 +38,43 @@ class WriteOnlySecretsForm(forms.ModelForm):
                 strip=False,
                 widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
                 help_text=(
-                    "A value is stored (encrypted). Leave blank to keep it."
+                    "A value is stored (encrypted). Leave blank to keep it; changing an "
+                    "address above clears it."
                     if stored
                     else "Stored encrypted; never shown again."
                 ),
             )
             self.initial[name] = ""
 
+    def _url_fields(self) -> dict[str, frozenset[str]]:
+        return URL_HOSTS[self._meta.model]
+
+    def _urls_changed(self) -> bool:
+        return bool(self.instance.pk) and any(
+            name in self.changed_data for name in self._url_fields())
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        allow_any_host = sandbox_urls_allowed()
+        for name, hosts in self._url_fields().items():
+            why = cleaned.get(name) and url_refusal(cleaned[name], hosts=hosts,
+                                                    allow_any_host=allow_any_host)
+            if why:
+                self.add_error(name, f"This address {why}.")
+        if self._urls_changed():
+            self._secrets_forget()
+            return cleaned
         for name in self.secret_fields:
             if not cleaned.get(name) and self.instance.pk:
                 cleaned[name] = getattr(self.instance, name)
         return cleaned
+
+    def _secrets_forget(self) -> None:
+        """Blank the stored secrets the form does not ask for (tokens, their dates); blank
+        secret inputs stay blank instead of keeping what is stored."""
+        for name in URL_BOUND_SECRETS[self._meta.model]:
+            if name not in self.secret_fields:
+                setattr(self.instance, name, self.instance._meta.get_field(name).get_default())
 
 
 class NextechCredentialForm(WriteOnlySecretsForm):

@@ -17,6 +17,7 @@ from integrations.nextech.auth import (
 )
 from integrations.nextech.client import NextechClient
 from integrations.nextech.errors import config_error
+from tenants.credential_urls import credential_url_refusal
 from tenants.models import NextechCredential, Practice
 
 
@@ -74,6 +75,9 @@ def nextech_client_for(
     credential = NextechCredential.objects.filter(practice=practice).first()
     if credential is None or credential.practice_guid is None:
         raise config_error("Nextech is not connected: enter the credentials in the admin")
+    refused = credential_url_refusal(credential)
+    if refused:
+        raise config_error(refused)
     return NextechClient(
         base_url=credential.base_url,
         practice_id=str(credential.practice_guid or ""),

@@ -12,13 +12,14 @@ from django_tenants.utils import tenant_context
 
 from integrations.categories import Pipeline, Stage
 from integrations.clock import SYSTEM_CLOCK, Clock
-from integrations.http import ApiError, ErrorKind
+from integrations.http import ApiError, ErrorKind, error_summary
 from integrations.models import AppointmentType, Location, StageMapping
 from integrations.models.pipelines import STAGE_CHOICES
 from integrations.nextech.auth import InMemoryTokenStore
 from integrations.nextech.client import NextechClient
 from integrations.onboarding import PracticeSetupSummary, practice_crm_setup
 from integrations.selectors.categories import category_review_read
+from tenants.credential_urls import credential_url_refusal
 from tenants.ghl.client import ghl_client_for
 from tenants.ghl.connect import ghl_connection_read, ghl_location_name_refresh
 from tenants.models import NextechCredential, Practice
@@ -174,7 +175,7 @@ def nextech_failure_explain(error: ApiError, *, practice_id: str) -> str:
                 "the practice id Nextech issued.")
     if "not connected" in detail:
         return "Enter the Nextech practice id and credentials, save, then test."
-    return f"Nextech refused the connection: {detail}"
+    return f"Nextech refused the connection ({error_summary(error)})."
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,10 @@ def nextech_connection_test(*, practice: Practice, session: requests.Session | N
         return ConnectionTest(False, "Enter the Nextech practice id and credentials, save, "
                                      "then test.")
     practice_id = str(credential.practice_guid)
+    refused = credential_url_refusal(credential)
+    if refused:  # checked before anything is sent: the address receives the password
+        NextechCredential.objects.filter(pk=credential.pk).update(last_error=refused[:500])
+        return ConnectionTest(False, refused)
     try:
         client = _test_client(practice, credential, session, clock)
         client.authenticate()
@@ -232,7 +237,7 @@ def practice_setup_run(*, practice: Practice) -> PracticeSetupSummary:
         nextech = nextech_client_for(practice=practice)
         ghl = ghl_client_for(practice=practice)
     except ApiError as error:
-        return PracticeSetupSummary(failures={error.system: error.detail})
+        return PracticeSetupSummary(failures={error.system: error_summary(error)})
     ghl_location_name_refresh(practice=practice)
     return practice_crm_setup(practice=practice, nextech=nextech, ghl=ghl)
 

@@ -43,8 +43,12 @@ def ghl_connect_start(request: HttpRequest, practice_id: int) -> HttpResponse:
     practice = get_object_or_404(Practice.objects.exclude(schema_name="public"), pk=practice_id)
     nonce = secrets.token_urlsafe(16)
     request.session[NONCE_SESSION_KEY] = nonce
-    return redirect(ghl_connect_begin(practice=practice, redirect_uri=_callback_url(request),
-                                      nonce=nonce))
+    try:
+        return redirect(ghl_connect_begin(practice=practice, redirect_uri=_callback_url(request),
+                                          nonce=nonce))
+    except ConnectFailed as exc:
+        messages.error(request, str(exc))
+        return redirect(_practice_page(practice.pk))
 
 
 @require_GET

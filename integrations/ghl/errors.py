@@ -49,9 +49,11 @@ class DailyLimitExhausted(ApiError):
 
 def daily_limit_error(resets_at: datetime) -> DailyLimitExhausted:
     return DailyLimitExhausted(SYSTEM, ErrorKind.RATE_LIMITED, 429,
-                               "daily request limit reached", None, resets_at)
+                               "daily request limit reached", None, resets_at=resets_at)
 
 
-def reconnect_error(detail: str, *, status: int | None = None) -> ApiError:
+def reconnect_error(detail: str, *, status: int | None = None,
+                    detail_is_remote: bool = False) -> ApiError:
     """The connection cannot heal by itself; the practice must reconnect GoHighLevel."""
-    return ApiError(SYSTEM, ErrorKind.CONFIG, status, f"{RECONNECT_MESSAGE} ({detail})")
+    return ApiError(SYSTEM, ErrorKind.CONFIG, status, f"{RECONNECT_MESSAGE} ({detail})",
+                    detail_is_remote=detail_is_remote)

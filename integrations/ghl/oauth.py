@@ -97,7 +97,8 @@ def _token_post(*, url: str, form: Mapping[str, str], session: requests.Session 
         if exc.kind is ErrorKind.CONFIG:
             # The vendor's message ("Location is not active"...) helps staff; no form data.
             vendor = exc.payload.get("message") if isinstance(exc.payload, dict) else None
-            raise reconnect_error(str(vendor or exc.detail), status=exc.status) from None
+            raise reconnect_error(str(vendor or exc.detail), status=exc.status,
+                                  detail_is_remote=exc.detail_is_remote) from None
         raise
     try:
         body = response.json()

@@ -163,54 +163,115 @@ def webhook_signature_check(*, body: bytes, headers: Mapping[str, str], keys: We
     raise WebhookRejected("no signature header")
 
 
+# What a delivery may carry, checked before anything is stored: HighLevel's ids are ~20
+# characters and webhookIds UUIDs; WebhookDelivery's columns hold these lengths.
+ID_MAX_LENGTH = 100
+TYPE_MAX_LENGTH = 50
+
+
+def webhook_payload(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object; raises WebhookRejected for anything else, nesting too
+    deep to parse included."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        raise WebhookRejected("body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise WebhookRejected("body is not a JSON object")
+    return payload
+
+
+def _text(payload: Mapping[str, Any], key: str, max_length: int = ID_MAX_LENGTH) -> str:
+    value = payload.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise WebhookRejected(f"{key} is not text")
+    text = str(value)
+    if len(text) > max_length:
+        raise WebhookRejected(f"{key} is too long")
+    return text
+
+
+def _optional_text(payload: Mapping[str, Any], key: str) -> str | None:
+    return _text(payload, key) or None
+
+
+def _list(payload: Mapping[str, Any], key: str) -> list[Any]:
+    value = payload.get(key) or []
+    if not isinstance(value, list):
+        raise WebhookRejected(f"{key} is not a list")
+    return value
+
+
+def _timestamp(payload: Mapping[str, Any]) -> datetime | None:
+    try:
+        return datetime_parse(payload.get("timestamp"))
+    except ValueError:
+        raise WebhookRejected("bad timestamp") from None
+
+
+def _birth_date(raw: Any) -> date | None:
+    try:
+        return date_parse(raw)
+    except ValueError:  # not ours to judge here: NXT-Create re-reads the contact
+        return None
+
+
 def webhook_parse(payload: Mapping[str, Any]) -> WebhookEvent:
-    """The body as a typed event (no verification: call `webhook_verify`)."""
-    kind = str(payload.get("type", ""))
-    webhook_id = str(payload.get("webhookId", ""))
-    timestamp = datetime_parse(payload.get("timestamp"))
+    """The body as a typed event (no verification: call `webhook_verify`).
+
+    Raises WebhookRejected when a field we keep or act on has the wrong shape.
+    """
+    kind = _text(payload, "type", TYPE_MAX_LENGTH)
+    webhook_id = _text(payload, "webhookId")
+    timestamp = _timestamp(payload)
     if kind in ("ContactCreate", "ContactTagUpdate"):
-        values = {str(cf["id"]): cf.get("value") for cf in payload.get("customFields") or []
+        tags = _list(payload, "tags")
+        if not all(isinstance(tag, str) for tag in tags):
+            raise WebhookRejected("tags is not a list of text")
+        values = {str(cf["id"]): cf.get("value") for cf in _list(payload, "customFields")
                   if isinstance(cf, Mapping) and "id" in cf}
         return ContactEvent(
-            type=kind, location_id=str(payload.get("locationId", "")),
-            contact_id=str(payload.get("id", "")), tags=tuple(payload.get("tags") or ()),
+            type=kind, location_id=_text(payload, "locationId"),
+            contact_id=_text(payload, "id"), tags=tuple(tags),
             email=payload.get("email"), phone=payload.get("phone"),
             first_name=payload.get("firstName"), last_name=payload.get("lastName"),
-            date_of_birth=date_parse(payload.get("dateOfBirth")), custom_fields=values,
+            date_of_birth=_birth_date(payload.get("dateOfBirth")), custom_fields=values,
             webhook_id=webhook_id, timestamp=timestamp,
         )
     if kind in ("INSTALL", "UNINSTALL", "AppInstall", "AppUninstall"):
         return AppEvent(type="AppInstall" if kind in ("INSTALL", "AppInstall") else "AppUninstall",
-                        app_id=str(payload.get("appId", "")),
-                        location_id=payload.get("locationId"),
-                        company_id=payload.get("companyId"), user_id=payload.get("userId"),
+                        app_id=_text(payload, "appId"),
+                        location_id=_optional_text(payload, "locationId"),
+                        company_id=_optional_text(payload, "companyId"),
+                        user_id=_optional_text(payload, "userId"),
                         webhook_id=webhook_id, timestamp=timestamp)
-    return OtherEvent(type=kind, location_id=payload.get("locationId"), webhook_id=webhook_id,
-                      timestamp=timestamp)
+    return OtherEvent(type=kind, location_id=_optional_text(payload, "locationId"),
+                      webhook_id=webhook_id, timestamp=timestamp)
 
 
 def webhook_verify(*, body: bytes, headers: Mapping[str, str], keys: WebhookKeys,
-                   now: datetime, seen: Callable[[str], bool],
+                   now: datetime, seen: Callable[[str], bool], app_id: str | None = None,
                    max_age: timedelta = MAX_AGE) -> WebhookEvent:
-    """Verify signature, freshness and first delivery, then parse.
+    """Parse, then verify signature, app, freshness and first delivery.
 
-    `seen(webhook_id)` records the id and returns True if it was already recorded;
-    it is called last, so forged or stale requests never consume an id.
+    A malformed body is refused before its signature is checked (whatever it holds, it
+    is never acted on). `app_id`: app events must be for this Marketplace app; HighLevel
+    signs every vendor's, and another app's uninstall says nothing about ours.
+    `seen(webhook_id)` records the id and returns True if it was already recorded; it is
+    called last, so forged, foreign or stale requests never consume an id.
     """
-    webhook_signature_check(body=body, headers=headers, keys=keys)
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        raise WebhookRejected("body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise WebhookRejected("body is not a JSON object")
-    event = webhook_parse(payload)
+    event = webhook_parse(webhook_payload(body))
     if event.timestamp is None:
         raise WebhookRejected("no timestamp")
-    if abs(now - event.timestamp) > max_age:
-        raise WebhookRejected("stale timestamp")
     if not event.webhook_id:
         raise WebhookRejected("no webhookId")
+    webhook_signature_check(body=body, headers=headers, keys=keys)
+    if app_id is not None and isinstance(event, AppEvent) and event.app_id != app_id:
+        raise WebhookRejected("event for another app")
+    if abs(now - event.timestamp) > max_age:
+        raise WebhookRejected("stale timestamp")
     if seen(event.webhook_id):
         raise WebhookRejected("replayed webhookId")
     return event

@@ -157,7 +157,8 @@ class TokenKeeper:
             if exc.kind in (ErrorKind.RETRY, ErrorKind.RATE_LIMITED):
                 raise
             # Any refusal by the token endpoint means the credentials need a human.
-            raise config_error(f"Nextech sign-in was refused ({exc.detail})", exc.status) from None
+            raise config_error(f"Nextech sign-in was refused ({exc.detail})", exc.status,
+                               detail_is_remote=exc.detail_is_remote) from None
         tokens = token_set_from(payload, now=now, previous=previous)
         self.store.save(tokens)
         return tokens

@@ -27,5 +27,6 @@ class RefreshTokenExpired(ApiError):
     """The Select refresh token lapsed and no password is on file: staff must sign in again."""
 
 
-def config_error(detail: str, status: int | None = None) -> ApiError:
-    return ApiError(SYSTEM, ErrorKind.CONFIG, status, detail)
+def config_error(detail: str, status: int | None = None, *,
+                 detail_is_remote: bool = False) -> ApiError:
+    return ApiError(SYSTEM, ErrorKind.CONFIG, status, detail, detail_is_remote=detail_is_remote)

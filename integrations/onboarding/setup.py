@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 from django_tenants.utils import tenant_context
 
-from integrations.http import ApiError
+from integrations.http import ApiError, error_summary
 from integrations.models import CrmField
 from integrations.onboarding.catalog import (
     CatalogPullResult,
@@ -64,7 +64,7 @@ def _step(summary: PracticeSetupSummary, name: str, run: Callable[[], T]) -> T |
     try:
         return run()
     except ApiError as error:
-        summary.failures[name] = str(error)
+        summary.failures[name] = f"{error.system}: {error_summary(error)}"
         log.warning("practice set-up step %s failed: %s", name, error.kind)
         return None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.models import KnownPatient
 from integrations.selectors.activity import (
@@ -21,9 +21,11 @@ from portal.services import patient_access_record
 
 
 @membership_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def activity_search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    # Searched by POST: what is typed (names, emails, phones) stays out of URLs, so out of
+    # access logs, proxies, browser history and Referer headers. A `?q=` is ignored.
+    query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
     patients = list(patient_search(query=query)) if query else []
     # Results show names, emails and phones: each patient listed is an access.
     patient_access_record(user=request.user, patient_refs=[p.nextech_id for p in patients],

@@ -26,6 +26,7 @@ from integrations.ghl.tokens import InMemoryTokenStore
 from integrations.ghl.transport import location_limiter
 from integrations.http import ApiError, ErrorKind
 from integrations.ratelimit import SlidingWindowLimiter
+from tenants.credential_urls import credential_url_refusal
 from tenants.ghl.config import ghl_oauth_app
 from tenants.ghl.connect import ghl_connection_lost
 from tenants.ghl.tokens import DbTokenStore
@@ -37,7 +38,7 @@ T = TypeVar("T")
 # one 100-per-10-s window and a minted location token is reused until it expires.
 _shared_lock = threading.Lock()
 _limiters: dict[str, SlidingWindowLimiter] = {}
-_minted: dict[tuple[int, str], InMemoryTokenStore] = {}
+_minted: dict[tuple[int, str, str], InMemoryTokenStore] = {}
 
 
 def _limiter(location_id: str, clock: Clock) -> SlidingWindowLimiter:
@@ -47,9 +48,10 @@ def _limiter(location_id: str, clock: Clock) -> SlidingWindowLimiter:
         return _limiters.setdefault(location_id, location_limiter(clock=clock))
 
 
-def _minted_store(practice: Practice, location_id: str) -> InMemoryTokenStore:
+def _minted_store(practice: Practice, location_id: str, api_base_url: str) -> InMemoryTokenStore:
+    # Keyed by the API address too: a token minted for one address is never sent to another.
     with _shared_lock:
-        return _minted.setdefault((practice.pk, location_id), InMemoryTokenStore())
+        return _minted.setdefault((practice.pk, location_id, api_base_url), InMemoryTokenStore())
 
 
 class WatchedTokenSource:
@@ -91,9 +93,9 @@ def ghl_token_source(*, practice: Practice, credential: GhlCredential,
     installed = OAuthTokenSource(store=DbTokenStore(practice=practice), app=app,
                                  location_id=location_id, session=session, clock=clock)
     if kind == GhlCredential.AuthKind.AGENCY:
+        minted = _minted_store(practice, location_id, credential.api_base_url)
         return AgencyTokenSource(company=installed, app=app, location_id=location_id,
-                                 store=_minted_store(practice, location_id), session=session,
-                                 clock=clock)
+                                 store=minted, session=session, clock=clock)
     return installed
 
 
@@ -108,6 +110,9 @@ def ghl_client_for(*, practice: Practice, session: requests.Session | None = Non
     try:
         if credential is None:
             raise reconnect_error("GoHighLevel is not connected")
+        refused = credential_url_refusal(credential)
+        if refused:  # the API address receives the practice's tokens
+            raise reconnect_error(refused)
         inner = ghl_token_source(practice=practice, credential=credential, session=session,
                                  clock=clock)
     except ApiError as exc:

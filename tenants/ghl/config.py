@@ -12,12 +12,14 @@ import re
 from django.conf import settings
 from django.urls import reverse
 
+from integrations.ghl.errors import reconnect_error
 from integrations.ghl.oauth import OAuthApp
 from integrations.ghl.webhooks import (
     GHL_ED25519_PUBLIC_KEY_PEM,
     GHL_RSA_PUBLIC_KEY_PEM,
     WebhookKeys,
 )
+from tenants.credential_urls import credential_url_refusal
 from tenants.models import GhlCredential
 
 _PEM = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
@@ -34,7 +36,14 @@ def ghl_callback_url() -> str:
 
 
 def ghl_oauth_app(*, credential: GhlCredential, redirect_uri: str | None = None) -> OAuthApp:
-    """The Marketplace app as this practice reaches it (its own OAuth and API URLs)."""
+    """The Marketplace app as this practice reaches it (its own OAuth and API URLs).
+
+    Raises `ApiError` (kind CONFIG) when production does not allow those URLs: the token
+    URL receives the app's client secret.
+    """
+    refused = credential_url_refusal(credential)
+    if refused:
+        raise reconnect_error(refused)
     return OAuthApp(
         client_id=settings.GHL_CLIENT_ID,
         client_secret=settings.GHL_CLIENT_SECRET,
@@ -43,6 +52,12 @@ def ghl_oauth_app(*, credential: GhlCredential, redirect_uri: str | None = None)
         token_url=credential.token_url,
         api_base_url=credential.api_base_url,
     )
+
+
+def ghl_app_id() -> str:
+    """Our Marketplace app's id: a client id is `<appId>-<suffix>`, and HighLevel's app
+    events carry the `appId`."""
+    return settings.GHL_CLIENT_ID.split("-")[0]
 
 
 def pems_split(text: str) -> tuple[str, ...]:

@@ -19,7 +19,8 @@ from django.utils import timezone
 from integrations.clock import SYSTEM_CLOCK, Clock
 from integrations.ghl.errors import RECONNECT_MESSAGE
 from integrations.ghl.oauth import oauth_authorize_url_build, oauth_code_exchange
-from integrations.http import ApiError
+from integrations.http import ApiError, error_summary
+from tenants.credential_urls import credential_url_refusal
 from tenants.ghl.config import ghl_oauth_app
 from tenants.ghl.tokens import credential_pair_put, credential_user_type
 from tenants.models import GhlCredential, Practice
@@ -56,10 +57,18 @@ def _credential_or_default(practice: Practice) -> GhlCredential:
         practice=practice, **ghl_url_defaults())
 
 
+def _urls_allowed(practice: Practice, credential: GhlCredential) -> None:
+    refused = credential_url_refusal(credential)
+    if refused:
+        raise ConnectFailed(refused, practice_id=practice.pk)
+
+
 def ghl_connect_begin(*, practice: Practice, redirect_uri: str, nonce: str) -> str:
     """The chooselocation URL to send staff to, carrying a signed state."""
     state = signing.dumps({"practice": practice.pk, "nonce": nonce}, salt=STATE_SALT)
-    app = ghl_oauth_app(credential=_credential_or_default(practice), redirect_uri=redirect_uri)
+    credential = _credential_or_default(practice)
+    _urls_allowed(practice, credential)
+    app = ghl_oauth_app(credential=credential, redirect_uri=redirect_uri)
     return oauth_authorize_url_build(app=app, state=state)
 
 
@@ -102,6 +111,7 @@ def ghl_connect_finish(*, state: str, nonce: str, code: str, error: str, redirec
         raise ConnectFailed("GoHighLevel access was not granted; nothing was changed.",
                             practice_id=practice.pk)
     credential = _credential_or_default(practice)
+    _urls_allowed(practice, credential)  # the token URL receives the app's client secret
     user_type = credential_user_type(credential)
     app = ghl_oauth_app(credential=credential, redirect_uri=redirect_uri)
     try:
@@ -109,7 +119,7 @@ def ghl_connect_finish(*, state: str, nonce: str, code: str, error: str, redirec
                                    clock=clock)
     except ApiError as exc:
         log.info("GoHighLevel code exchange failed for %s: %s", practice.schema_name, exc.kind)
-        raise ConnectFailed(f"GoHighLevel refused the connection: {_vendor_detail(exc.detail)}",
+        raise ConnectFailed(f"GoHighLevel refused the connection ({error_summary(exc)}).",
                             practice_id=practice.pk) from None
     if user_type == "Location":
         _location_check(practice=practice, credential=credential,

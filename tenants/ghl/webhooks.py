@@ -7,7 +7,6 @@ insert waits for the first to commit and then fails, so exactly one is processed
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -20,9 +19,10 @@ from integrations.ghl.webhooks import (
     ContactEvent,
     WebhookKeys,
     WebhookRejected,
+    webhook_payload,
     webhook_verify,
 )
-from tenants.ghl.config import ghl_webhook_keys
+from tenants.ghl.config import ghl_app_id, ghl_webhook_keys
 from tenants.models import GhlCredential, WebhookDelivery
 
 PROCESS_TASK = "integrations.webhook_tasks.ghl_webhook_process"
@@ -35,7 +35,8 @@ REJECTION_STATUS: Mapping[str, int] = {
     "signature is not base64": 401,
     "replayed webhookId": 409,
 }
-REJECTION_STATUS_DEFAULT = 400  # not JSON, no timestamp, stale timestamp, no webhookId
+# Not JSON or malformed, another app's event, no or stale timestamp, no webhookId.
+REJECTION_STATUS_DEFAULT = 400
 
 
 class UnknownLocation(Exception):
@@ -44,12 +45,10 @@ class UnknownLocation(Exception):
 
 def _location_peek(body: bytes) -> str:
     # Read before verification only to find the practice; nothing is trusted until
-    # webhook_verify has checked the signature over these same bytes.
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return ""
-    return str(payload.get("locationId") or "") if isinstance(payload, dict) else ""
+    # webhook_verify has checked the signature over these same bytes. A body that is no
+    # JSON object is refused here (400).
+    location_id = webhook_payload(body).get("locationId")
+    return location_id if isinstance(location_id, str) else ""
 
 
 def ghl_webhook_receive(*, body: bytes, headers: Mapping[str, str],
@@ -78,7 +77,7 @@ def ghl_webhook_receive(*, body: bytes, headers: Mapping[str, str],
 
     with transaction.atomic():
         event = webhook_verify(body=body, headers=headers, keys=keys or ghl_webhook_keys(),
-                               now=now or timezone.now(), seen=seen)
+                               now=now or timezone.now(), seen=seen, app_id=ghl_app_id())
         delivery = recorded[0]
         delivery.event_type = event.type
         if isinstance(event, ContactEvent):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -108,3 +112,46 @@ def test_add_practice_command_prints_what_to_type_or_says_the_demo_is_not_runnin
     assert "choose the sub-account 'Cedar Grove Spa'" in printed
     with pytest.raises(CommandError, match="start `make demo` first"):
         call_command("demo", add_practice="Nobody", nextech_port=1, ghl_port=1)
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [int(s.getsockname()[1]) for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses a socket LISTENs on at `port` (Linux /proc/net/tcp, tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+def test_make_demo_listens_on_this_machine_only(demo_cleanup):
+    """The demo prints its users and password: nothing it serves may face the network."""
+    web, nextech, ghl = _free_ports(3)
+    demo = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "demo", "--port", str(web),
+         "--nextech-port", str(nextech), "--ghl-port", str(ghl)], cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url()},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not _listening_addresses(web) and time.monotonic() < deadline:
+            assert demo.poll() is None, demo.stdout.read() if demo.stdout else ""
+            time.sleep(0.5)
+        loopback = {"0100007F"}  # 127.0.0.1 as /proc/net/tcp writes it
+        assert {port: _listening_addresses(port) for port in (web, nextech, ghl)} == {
+            web: loopback, nextech: loopback, ghl: loopback}
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        demo.wait(timeout=60)

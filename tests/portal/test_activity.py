@@ -30,19 +30,25 @@ def synced(rig, in_practice):
 @pytest.mark.parametrize("query", ["Dana Reyes", "reyes", "DANA.REYES@example.com",
                                    "(404) 555-0101", "5550101"])
 def test_search_by_name_email_or_phone_lists_the_patient(portal_a, synced, query):
-    response = portal_a.get("/activity/", {"q": query})
+    response = portal_a.post("/activity/", {"q": query})
     assert f'href="/activity/{synced}/"' in response.content.decode()
     assert "Dana Reyes" in _text(response)
 
 
 def test_search_by_nxt_patient_id(portal_a, synced):
-    assert f'href="/activity/{synced}/"' in portal_a.get(
+    assert f'href="/activity/{synced}/"' in portal_a.post(
         "/activity/", {"q": synced}).content.decode()
 
 
 def test_search_without_match_says_so_and_logs_no_access(portal_a, synced, in_practice):
-    assert "No patient matches" in _text(portal_a.get("/activity/", {"q": "Nobody"}))
+    assert "No patient matches" in _text(portal_a.post("/activity/", {"q": "Nobody"}))
     assert not PatientAccessLog.objects.exists()
+
+
+def test_a_search_in_the_url_is_ignored(portal_a, synced):
+    """Names never belong in a URL: a link or bookmark with ?q= finds nothing."""
+    text = _text(portal_a.get("/activity/", {"q": "Dana Reyes"}))
+    assert "Dana Reyes" not in text and "Patients matching" not in text
 
 
 def test_timeline_shows_the_note_the_stage_move_and_why(portal_a, synced):

@@ -20,7 +20,6 @@ from tenants.billing import (
     practice_statement_read,
     statement_build,
 )
-from tests.tenants.test_onboarding_page import agency  # noqa: F401, F811 - a fixture
 
 PRICE = Decimal("99.00")
 MARCH = date(2026, 3, 1)

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from django.contrib.auth.models import User
 from django.test import Client
 
 from integrations.ghl.sandbox.signing import SigningKeys
@@ -29,11 +28,8 @@ def sandbox_server():
 
 
 @pytest.fixture
-def staff(practices, db) -> Client:
-    admin = User.objects.create_superuser("connector", "c@example.com", "correct horse 42")
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
-    return client
+def staff(agency: Client) -> Client:
+    return agency
 
 
 @pytest.fixture
@@ -118,7 +114,7 @@ def test_refused_code_exchange_is_explained(staff, practice_a, sandbox_server):
         {"code": "not-a-code", "state": state}), follow=True)
 
     assert _messages(landed) == [
-        "GoHighLevel refused the connection: Invalid grant: authorization code is invalid"]
+        "GoHighLevel refused the connection (HTTP 400)."]
     assert GhlCredential.objects.get(practice=practice_a).connected_at is None
 
 

@@ -225,3 +225,72 @@ def test_concurrent_deliveries_of_one_webhook_pass_once(django_db_setup, django_
             for queued in OrmQ.objects.all():
                 if queued.func() == TASK and queued.args()[0] == practice.schema_name:
                     queued.delete()
+
+
+def test_another_apps_uninstall_changes_nothing(hooked, practice_a):
+    """HighLevel signs every vendor's app events; another app leaving says nothing of ours."""
+    body, headers = hooked.signed({"type": "UNINSTALL", "appId": "someoneelsesapp",
+                                   "locationId": hooked.location_id,
+                                   "companyId": "sandboxCompany0000001"})
+
+    answer = _post(hooked.client, body, headers)
+
+    assert (answer.status_code, answer.json()) == (400, {"error": "event for another app"})
+    assert not WebhookDelivery.objects.exists()
+    practice_a.refresh_from_db()
+    assert practice_a.status == "active"
+
+
+def _stamped(hooked: Hooked, **fields) -> dict:
+    """A ContactTagUpdate as HighLevel would send it, with `fields` replaced."""
+    return {"type": "ContactTagUpdate", "locationId": hooked.location_id,
+            "id": hooked.contact_id, "tags": ["NXT-Create"], "timestamp": iso(timezone.now()),
+            "webhookId": "0b9c7e4a-5d1f-4c3e-9a2b-1f0e8d7c6b5a", **fields}
+
+
+HOSTILE = {
+    "deeply nested JSON": lambda h: (b'{"a":' * 100_000) + b"1" + (b"}" * 100_000),
+    "a JSON array": lambda h: b"[1, 2, 3]",
+    "a JSON string": lambda h: b'"hello"',
+    "not JSON": lambda h: b"\xff\xfe not json",
+    "an over-long webhookId": lambda h: json.dumps(_stamped(h, webhookId="w" * 5000)).encode(),
+    "an over-long contact id": lambda h: json.dumps(_stamped(h, id="c" * 5000)).encode(),
+    "an over-long type": lambda h: json.dumps(_stamped(h, type="T" * 500)).encode(),
+    "a garbage timestamp": lambda h: json.dumps(_stamped(h, timestamp="yesterday-ish")).encode(),
+    "a numeric timestamp": lambda h: json.dumps(_stamped(h, timestamp=1733220000)).encode(),
+    "tags that are not a list": lambda h: json.dumps(_stamped(h, tags=7)).encode(),
+    "tags that are objects": lambda h: json.dumps(_stamped(h, tags=[{"x": 1}])).encode(),
+    "custom fields that are not a list": lambda h: json.dumps(
+        _stamped(h, customFields=5)).encode(),
+    "a webhookId that is an object": lambda h: json.dumps(
+        _stamped(h, webhookId={"a": 1})).encode(),
+    "a garbage birth date is not fatal, but an object id is": lambda h: json.dumps(
+        _stamped(h, dateOfBirth="not-a-date", id=["x"])).encode(),
+}
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+@pytest.mark.parametrize("make", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_bodies_answer_400_before_and_after_the_signature_check(hooked, make, signed):
+    body = make(hooked)
+    headers = hooked.keys.sign(body) if signed else {"X-GHL-Signature": "bm90IGEgc2lnbmF0dXJl"}
+
+    answer = _post(hooked.client, body, headers)
+
+    assert answer.status_code == 400, answer.content
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_garbage_birth_date_alone_does_not_turn_a_delivery_away(hooked):
+    body = json.dumps(_stamped(hooked, dateOfBirth="not-a-date")).encode()
+
+    assert _post(hooked.client, body, hooked.keys.sign(body)).status_code == 200
+
+
+def test_the_limits_fit_what_is_stored():
+    from integrations.ghl.webhooks import ID_MAX_LENGTH, TYPE_MAX_LENGTH
+
+    fields = {f.name: f for f in WebhookDelivery._meta.fields}
+    assert fields["webhook_id"].max_length >= ID_MAX_LENGTH
+    assert fields["contact_id"].max_length >= ID_MAX_LENGTH
+    assert fields["event_type"].max_length >= TYPE_MAX_LENGTH

@@ -30,14 +30,6 @@ PASSWORD = "Sandbox-Password-1!"
 
 
 @pytest.fixture
-def agency(practices, db) -> Client:
-    admin = User.objects.create_superuser("agency", "agency@example.com", "correct horse 42")
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
 def nextech_sandbox() -> Iterator[str]:
     app = nextech_make_app()
     catalog_seed(app.state.practice_register(PracticeConfig(

@@ -39,6 +39,9 @@ from integrations.demo import (
 from integrations.tasks import practice_poll
 
 WEB_PORT, NEXTECH_PORT, GHL_PORT = 8000, 8101, 8102
+# The demo's web server and sandboxes listen on this machine only: its users, password
+# and generated keys are printed for anyone to read.
+DEMO_BIND = "127.0.0.1"
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -131,7 +134,7 @@ class Command(BaseCommand):
                                ghl_url=sandboxes.ghl_server.url)}
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         children = [
-            subprocess.Popen([*manage, "runserver", f"0.0.0.0:{port}", "--noreload"], env=env),  # noqa: S603
+            subprocess.Popen([*manage, "runserver", f"{DEMO_BIND}:{port}", "--noreload"], env=env),  # noqa: S603
             subprocess.Popen([*manage, "qcluster"], env=env),  # noqa: S603
         ]
         self.stdout.write(self.style.SUCCESS("\nAX Connect demo is running (Ctrl-C stops it)\n"))

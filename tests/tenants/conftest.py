@@ -1,0 +1,16 @@
+"""Fixtures shared by the agency-admin tests."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+
+@pytest.fixture
+def agency(practices, db) -> Client:
+    """A signed-in agency superuser on the agency host."""
+    admin = User.objects.create_superuser("agency", "agency@example.com", "correct horse 42")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(admin)
+    return client

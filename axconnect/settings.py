@@ -50,6 +50,10 @@ SHARED_APPS = [
     "import_export",
     # Sign-in lockouts (public schema: one count per account and address, whatever host).
     "axes",
+    # Second factor: authenticator apps (TOTP) and one-time recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 TENANT_APPS = ["integrations"]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -75,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed its second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the responses of both logins (portal and admin) as they leave.
@@ -139,6 +145,8 @@ AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 # The address behind AXC_TRUSTED_PROXIES reverse proxies (X-Forwarded-For), else the peer.
 AXES_CLIENT_IP_CALLABLE = "tenants.lockout.client_ip"
 TRUSTED_PROXIES = env_int("AXC_TRUSTED_PROXIES", 0)
+# Authenticator apps list the account under this name.
+OTP_TOTP_ISSUER = "AX Connect"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

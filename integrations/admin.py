@@ -29,9 +29,10 @@ from integrations.models import (
 )
 from integrations.resources import CategoryMappingResource
 from tenants.access import practice_role
+from tenants.two_factor import SecondFactorAdminMixin
 
 
-class PracticeAdminSite(admin.AdminSite):
+class PracticeAdminSite(SecondFactorAdminMixin, admin.AdminSite):
     site_header = "AX Connect: practice"
     site_title = "AX Connect practice"
 

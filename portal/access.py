@@ -14,9 +14,11 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from tenants.access import OWNER, STAFF, practice_role
 from tenants.models import Practice
+from tenants.two_factor import second_factor_pending, signin_step_url
 
 View = Callable[..., HttpResponse]
 
@@ -33,6 +35,9 @@ def _role_required(roles: frozenset[str]) -> Callable[[View], View]:
                 return redirect_to_login(
                     request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME
                 )
+            if second_factor_pending(user=request.user):
+                return redirect(signin_step_url(user=request.user,
+                                                next_url=request.get_full_path()))
             role = practice_role(user=request.user, practice=request.tenant)  # type: ignore[attr-defined]
             if role is None:
                 raise PermissionDenied("This account has no access to this practice.")

@@ -11,6 +11,7 @@ from portal.views import (
     dashboard,
     failures,
     members,
+    signin,
 )
 
 portal_patterns = [
@@ -33,4 +34,11 @@ portal_patterns = [
     path("members/", members.member_list, name="members"),
     path("members/add/", members.member_add, name="member_add"),
     path("members/<int:membership_id>/", members.member_change, name="member_change"),
+]
+
+# The second step of signing in and its set-up, on every host (namespace `signin`).
+signin_patterns = [
+    path("account/verify/", signin.verify, name="verify"),
+    path("account/two-factor/", signin.setup, name="two_factor"),
+    path("account/sign-out/", signin.signout, name="signout"),
 ]

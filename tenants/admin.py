@@ -23,6 +23,7 @@ from tenants.models import (
     WebhookDelivery,
 )
 from tenants.services import practice_create, practice_update
+from tenants.two_factor import SecondFactorAdminMixin
 
 PAYMENTS_WARNING = (
     "Payments set Invoice Paid Amount and Patient Lifetime Value from Nextech payments. "
@@ -31,7 +32,7 @@ PAYMENTS_WARNING = (
 )
 
 
-class AgencyAdminSite(admin.AdminSite):
+class AgencyAdminSite(SecondFactorAdminMixin, admin.AdminSite):
     site_header = "AX Connect: agency"
     site_title = "AX Connect agency"
     index_title = "Practices and operations"

@@ -19,6 +19,7 @@ from integrations.ghl.sandbox.signing import SigningKeys
 from integrations.sandbox_kit.transport import BackgroundServer
 from tenants.ghl.client import ghl_client_for
 from tenants.services import public_tenant_ensure
+from tests.support.staff import Authenticator
 from tests.tenants.ghl_fixtures import (
     committed_practice,
     credential_point,
@@ -80,6 +81,17 @@ def test_connect_gohighlevel_from_the_practice_page(served, tmp_path):
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)
         page.click("input[type=submit]")
+        # First sign-in: set up the authenticator app from the secret the page shows.
+        page.wait_for_selector("#totp-secret")
+        assert page.locator("#qr svg").count() == 1
+        app = Authenticator.from_secret(page.text_content("#totp-secret") or "")
+        page.fill("#id_code", app.code())
+        page.click("#setup button[type=submit]")
+        page.wait_for_selector("#recovery-codes")
+        recovery_codes = page.locator("#recovery-codes li").count()
+        page.screenshot(path=str(shots / "staff-recovery-codes.png"), full_page=True)
+        page.click("#continue")
+        page.wait_for_selector("#user-tools")
         page.goto(f"{origin}/admin/tenants/practice/{practice.pk}/change/")
         before = page.text_content("#ghl-status")
 
@@ -95,6 +107,7 @@ def test_connect_gohighlevel_from_the_practice_page(served, tmp_path):
         button = page.text_content("#ghl-connect")
         page.screenshot(path=str(shots / "ghl-connected.png"), full_page=True)
 
+    assert recovery_codes == 10
     assert "Not connected" in (before or "") and chooser == "Choose a sub-account"
     assert "Connected" in (status or "") and location_id in (status or "")
     assert message == f"GoHighLevel connected (location {location_id})."

@@ -11,6 +11,7 @@ from integrations.models import KnownPatient, OutboxOp, PatientAccessLog
 from tenants.models import Membership
 from tests.portal.conftest import PASSWORD, in_schema, member_make
 from tests.portal.test_access import PAGES
+from tests.support.staff import staff_login
 
 
 def _staff(username: str) -> User:
@@ -19,8 +20,12 @@ def _staff(username: str) -> User:
 
 
 def _on(host: str, user: User) -> Client:
+    """Signed in; agency staff past their second factor too."""
     client = Client(HTTP_HOST=host)
-    client.force_login(user)
+    if user.is_staff:
+        staff_login(client, user)
+    else:
+        client.force_login(user)
     return client
 
 

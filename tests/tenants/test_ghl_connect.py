@@ -13,6 +13,7 @@ from django.test import Client
 from integrations.ghl.sandbox.signing import SigningKeys
 from integrations.sandbox_kit.transport import BackgroundServer
 from tenants.models import GhlCredential
+from tests.support.staff import staff_login
 from tests.tenants.ghl_fixtures import (
     authorize_follow,
     credential_point,
@@ -32,7 +33,7 @@ def sandbox_server():
 def staff(practices, db) -> Client:
     admin = User.objects.create_superuser("connector", "c@example.com", "correct horse 42")
     client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
+    staff_login(client, admin)
     return client
 
 

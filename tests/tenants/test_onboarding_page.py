@@ -23,6 +23,7 @@ from integrations.nextech.sandbox.seed import catalog_seed
 from integrations.sandbox_kit.transport import BackgroundServer
 from tenants.models import GhlCredential, NextechCredential, Practice
 from tenants.onboarding import nextech_failure_explain
+from tests.support.staff import staff_login
 
 GUID = "2441c8d4-1b7e-4f0a-9a7e-5f1d7c3e9b0b"
 USER = "6f1e2d3c-0000-4000-8000-000000000abc@nextech-api.com"
@@ -33,7 +34,7 @@ PASSWORD = "Sandbox-Password-1!"
 def agency(practices, db) -> Client:
     admin = User.objects.create_superuser("agency", "agency@example.com", "correct horse 42")
     client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
+    staff_login(client, admin)
     return client
 
 

@@ -9,13 +9,14 @@ from django.test import Client
 from django_q.models import Schedule
 
 from tenants.models import Domain, Practice
+from tests.support.staff import staff_login
 
 
 @pytest.fixture
 def agency_client(practices: dict, db: None) -> Client:
     admin = User.objects.create_superuser("agency", "agency@example.com", "correct horse 42")
     client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
+    staff_login(client, admin)
     return client
 
 

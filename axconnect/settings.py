@@ -82,6 +82,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): whether this session passed its second factor.
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs idle sessions out (after messages, so it can say why).
+    "tenants.idle_timeout.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the responses of both logins (portal and admin) as they leave.
     "axes.middleware.AxesMiddleware",
@@ -125,10 +127,21 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "portal:login"
+
+# Idle sessions are signed out: agency staff (who reach every practice they are granted)
+# soon, portal users after longer. The cookie itself lasts no longer than the portal's limit.
+STAFF_IDLE_MINUTES = env_int("AXC_STAFF_IDLE_MINUTES", 15)
+PORTAL_IDLE_MINUTES = env_int("AXC_PORTAL_IDLE_MINUTES", 60)
+SESSION_COOKIE_AGE = max(STAFF_IDLE_MINUTES, PORTAL_IDLE_MINUTES) * 60
+# Password reset links (portal users) expire after a day.
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 
 # django-axes checks every sign-in (portal and both admins) before the password does.
 AUTHENTICATION_BACKENDS = [

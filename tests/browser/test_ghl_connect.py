@@ -36,14 +36,14 @@ SCREENSHOT_DIR = os.environ.get("AXC_SCREENSHOT_DIR")
 
 
 @contextmanager
-def chromium_page() -> Iterator[Page]:
+def chromium_page(width: int = 1280, height: int = 900) -> Iterator[Page]:
     """A page in headless chromium. Playwright runs an event loop in this thread while it
     is open, and Django refuses ORM calls there: query the database after it closes."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
+            yield browser.new_page(viewport={"width": width, "height": height})
         finally:
             browser.close()
 

@@ -40,7 +40,7 @@ def test_agency_staff_without_a_grant_cannot_sign_in_to_the_portal(practice_a):
     response = Client(HTTP_HOST="alpha.localhost").post(
         "/login/", {"username": "sam", "password": PASSWORD})
     assert response.status_code == 200
-    assert "no access to this practice" in response.content.decode()
+    assert "Please enter a correct" in response.content.decode()
 
 
 def test_agency_staff_without_a_grant_are_kept_out_of_the_practice_admin(practice_a):

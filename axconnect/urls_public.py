@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 import tenants.admin_health  # noqa: F401 - registers the health dashboard and incidents
+import tenants.admin_signin  # noqa: F401 - registers lockouts and second-factor devices
 from axconnect.metrics import metrics_view
 from portal.urls import signin_patterns
 from tenants import views_ghl

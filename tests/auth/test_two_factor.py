@@ -158,3 +158,17 @@ def test_the_second_factor_is_optional_for_portal_users_and_asked_once_on(practi
     assert again.get("/")["Location"].startswith("/account/verify/")
     again.post(landed, {"code": app.code()})
     assert again.get("/").status_code == 200
+
+
+def test_an_agency_admin_resets_a_lost_device_without_seeing_its_secret(sam):
+    from tests.support.staff import staff_login
+
+    tess = User.objects.create_user("tess", "tess@agency.example", PASSWORD, is_staff=True)
+    device = authenticator_device(tess)
+    admin = Client(HTTP_HOST=AGENCY)
+    staff_login(admin, sam)
+    listing = admin.get("/admin/otp_totp/totpdevice/").content.decode()
+    assert "tess" in listing and device.key not in listing
+    admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    _, landed = _password_step(AGENCY, "/admin/login/?next=/admin/", "tess")
+    assert landed.startswith("/account/two-factor/")  # a new one, at the next sign-in

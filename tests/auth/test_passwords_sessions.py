@@ -60,7 +60,9 @@ def _reset_link(host: str, email: str) -> str | None:
         return None
     message = mail.outbox[-1]
     assert message.to == [email]
-    return re.search(r"https?://\S+", message.body).group(0)
+    link = re.search(r"https?://\S+", message.body)
+    assert link is not None, message.body
+    return link.group(0)
 
 
 def test_a_member_resets_their_password_by_email(practice_a):

@@ -84,6 +84,7 @@ def test_connect_gohighlevel_from_the_practice_page(served, tmp_path):
         # First sign-in: set up the authenticator app from the secret the page shows.
         page.wait_for_selector("#totp-secret")
         assert page.locator("#qr svg").count() == 1
+        page.screenshot(path=str(shots / "staff-two-factor-setup.png"), full_page=True)
         app = Authenticator.from_secret(page.text_content("#totp-secret") or "")
         page.fill("#id_code", app.code())
         page.click("#setup button[type=submit]")

@@ -24,18 +24,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 log = logging.getLogger(__name__)
 
 
-class SecondFactorAdminMixin:
-    """An admin site no page of which opens before the session passed its second factor."""
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        return super().has_permission(request) and request.user.is_verified()  # type: ignore[misc,union-attr]
-
-    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        if request.user.is_staff and second_factor_pending(user=request.user):  # type: ignore[union-attr]
-            next_url = request.GET.get("next") or request.path.rsplit("login/", 1)[0]
-            return redirect(signin_step_url(user=request.user, next_url=next_url))
-        return super().login(request, extra_context)  # type: ignore[misc]
-
 AUTHENTICATOR = "Authenticator app"
 RECOVERY = "Recovery codes"
 RECOVERY_CODE_COUNT = 10
@@ -130,3 +118,16 @@ def _looks_like_authenticator_code(code: str) -> bool:
 
 def _digits(code: str) -> str:
     return "".join(ch for ch in code if ch.isdigit())
+
+
+class SecondFactorAdminMixin:
+    """An admin site no page of which opens before the session passed its second factor."""
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return super().has_permission(request) and request.user.is_verified()  # type: ignore[misc,union-attr]
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if request.user.is_staff and second_factor_pending(user=request.user):  # type: ignore[union-attr]
+            next_url = request.GET.get("next") or request.path.rsplit("login/", 1)[0]
+            return redirect(signin_step_url(user=request.user, next_url=next_url))
+        return super().login(request, extra_context)  # type: ignore[misc]

@@ -15,6 +15,7 @@ from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from integrations.access_log import PatientAccessLoggedAdmin
 from integrations.models import (
     AppointmentPurpose,
     AppointmentType,
@@ -106,10 +107,13 @@ class StageMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncLog, site=practice_admin_site)
-class SyncLogAdmin(admin.ModelAdmin):
+class SyncLogAdmin(PatientAccessLoggedAdmin):
     list_display = ["created_at", "level", "kind", "message", "patient_ref", "contact_ref"]
     list_filter = ["level", "kind"]
     search_fields = ["patient_ref", "contact_ref", "message"]
+
+    def access_ref(self, obj: SyncLog) -> str:
+        return obj.patient_ref
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

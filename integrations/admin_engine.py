@@ -7,13 +7,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from integrations.access_log import PatientAccessLoggedAdmin
 from integrations.admin import practice_admin_site
 from integrations.engine.replay import inbox_replay, outbox_retry
 from integrations.models import InboxItem, NxtCreateRequest, OutboxOp
 from integrations.nxt_create.service import nxt_create_retry
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(PatientAccessLoggedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -30,6 +31,9 @@ class InboxItemAdmin(ReadOnlyAdmin):
     exclude = ["payload"]  # patient data stays out of the page
     actions = ["replay"]
 
+    def access_ref(self, obj: InboxItem) -> str:
+        return obj.external_id if obj.resource == "Patient" else ""
+
     @admin.action(description="Process the selected dead letters again")
     def replay(self, request: HttpRequest, queryset: QuerySet[InboxItem]) -> None:
         count = inbox_replay(item_ids=queryset.values_list("pk", flat=True))
@@ -44,6 +48,9 @@ class OutboxOpAdmin(ReadOnlyAdmin):
     search_fields = ["patient_id", "key"]
     exclude = ["payload"]
     actions = ["retry"]
+
+    def access_ref(self, obj: OutboxOp) -> str:
+        return obj.patient_id
 
     @admin.action(description="Send the selected dead letters again")
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxOp]) -> None:
@@ -61,6 +68,10 @@ class NxtCreateRequestAdmin(ReadOnlyAdmin):
     search_fields = ["contact_id", "nextech_id"]
     exclude = ["crm_note"]
     actions = ["retry"]
+
+    def access_ref(self, obj: NxtCreateRequest) -> str:
+        # Before Nextech has the patient, the CRM contact is who the page is about.
+        return obj.nextech_id or f"crm:{obj.contact_id}"
 
     @admin.display(description="reason")
     def reason(self, obj: NxtCreateRequest) -> str:

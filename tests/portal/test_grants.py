@@ -167,3 +167,14 @@ def test_an_owner_cannot_touch_another_practices_membership(practice_a, practice
     client = _on("alpha.localhost", _owner(practice_a))
     assert client.post(f"/members/{theirs.pk}/", {"action": "remove"}).status_code == 400
     assert Membership.objects.filter(pk=theirs.pk).exists()
+
+
+def test_staff_viewing_patient_records_in_the_practice_admin_are_logged(practice_a, dana):
+    sam = User.objects.create_superuser("sam", "sam@agency.example", PASSWORD)
+    Membership.objects.create(user=sam, practice=practice_a)
+    client = _on("alpha.localhost", sam)
+    assert client.get("/admin/integrations/outboxop/").status_code == 200
+    with in_schema(practice_a):
+        op = OutboxOp.objects.get(key="k1")
+    assert client.get(f"/admin/integrations/outboxop/{op.pk}/change/").status_code == 200
+    assert _logged(practice_a) == [("sam", "p-1", "admin:outboxop")] * 2

@@ -87,6 +87,16 @@ def authenticator_confirm(*, user: Any, code: str) -> tuple[TOTPDevice, list[str
     return device, codes
 
 
+def second_factor_remove(*, user: Any) -> None:
+    """Turn the second factor off (portal users only: staff must keep theirs)."""
+    if user.is_staff:
+        raise ValueError("agency staff sign in with a second factor")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+    log.info("second factor removed: user %s", user.pk)
+
+
 def recovery_codes_replace(*, user: Any) -> list[str]:
     """A new set of recovery codes; the old ones stop working."""
     with transaction.atomic():

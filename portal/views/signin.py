@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 import django_otp
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -78,7 +79,12 @@ def setup(request: HttpRequest) -> HttpResponse:
         # Replacing a second factor takes the current one: a password alone is not enough.
         return redirect(two_factor.signin_step_url(user=user, next_url=request.get_full_path()))
     context: dict[str, Any] = {"next": _next(request), "enrolled": enrolled,
-                               "required": two_factor.second_factor_required(user=user)}
+                               "required_by_role": user.is_staff}
+    if request.method == "POST" and request.POST.get("action") == "off" and enrolled and (
+            not user.is_staff):
+        two_factor.second_factor_remove(user=user)
+        messages.success(request, "Two-step sign-in is off.")
+        return redirect(_next(request))
     if request.method == "POST" and request.POST.get("action") == "recovery" and enrolled:
         context["codes"] = two_factor.recovery_codes_replace(user=user)
         return render(request, "portal/signin_recovery_codes.html", context)

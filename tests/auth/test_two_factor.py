@@ -172,3 +172,24 @@ def test_an_agency_admin_resets_a_lost_device_without_seeing_its_secret(sam):
     admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
     _, landed = _password_step(AGENCY, "/admin/login/?next=/admin/", "tess")
     assert landed.startswith("/account/two-factor/")  # a new one, at the next sign-in
+
+
+def test_a_portal_user_turns_the_second_factor_off_but_staff_cannot(sam, practice_a):
+    from tests.support.staff import staff_login
+
+    user = User.objects.create_user("alice", "alice@example.com", PASSWORD)
+    Membership.objects.create(user=user, practice=practice_a)
+    authenticator_device(user)
+    client = Client(HTTP_HOST="alpha.localhost")
+    staff_login(client, user)  # signed in past her (optional) second factor
+    page = client.get("/account/two-factor/?next=/").content.decode()
+    assert 'id="two-factor-off"' in page
+    client.post("/account/two-factor/", {"action": "off", "next": "/"})
+    _, landed = _password_step("alpha.localhost", "/login/", "alice")
+    assert landed == "/"  # a password alone again
+
+    admin = Client(HTTP_HOST=AGENCY)
+    staff_login(admin, sam)
+    assert 'id="two-factor-off"' not in admin.get("/account/two-factor/").content.decode()
+    admin.post("/account/two-factor/", {"action": "off"})
+    assert TOTPDevice.objects.filter(user=sam, confirmed=True).exists()

@@ -76,6 +76,10 @@ SHARED_APPS = [
     # Sign-in lockouts (public schema: one count per account and address, whatever host).
     "axes",
     "csp",
+    # Second factor: authenticator apps (TOTP) and one-time recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 TENANT_APPS = ["integrations"]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -102,7 +106,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed its second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs idle sessions out (after messages, so it can say why).
+    "tenants.idle_timeout.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the responses of both logins (portal and admin) as they leave.
     "axes.middleware.AxesMiddleware",
@@ -148,10 +156,21 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "portal:login"
+
+# Idle sessions are signed out: agency staff (who reach every practice they are granted)
+# soon, portal users after longer. The cookie itself lasts no longer than the portal's limit.
+STAFF_IDLE_MINUTES = env_int("AXC_STAFF_IDLE_MINUTES", 15)
+PORTAL_IDLE_MINUTES = env_int("AXC_PORTAL_IDLE_MINUTES", 60)
+SESSION_COOKIE_AGE = max(STAFF_IDLE_MINUTES, PORTAL_IDLE_MINUTES) * 60
+# Password reset links (portal users) expire after a day.
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 
 # django-axes checks every sign-in (portal and both admins) before the password does.
 AUTHENTICATION_BACKENDS = [
@@ -168,6 +187,8 @@ AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 # The address behind AXC_TRUSTED_PROXIES reverse proxies (X-Forwarded-For), else the peer.
 AXES_CLIENT_IP_CALLABLE = "tenants.lockout.client_ip"
 TRUSTED_PROXIES = env_int("AXC_TRUSTED_PROXIES", 0)
+# Authenticator apps list the account under this name.
+OTP_TOTP_ISSUER = "AX Connect"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
+from integrations.access_log import PatientAccessLoggedAdmin
 from integrations.category_review import suggestions_confirm, waiting_appointments_release
 from integrations.models import (
     AppointmentPurpose,
@@ -44,9 +45,10 @@ from integrations.onboarding.workbook import (
 )
 from integrations.resources import CategoryMappingResource
 from tenants.access import practice_role
+from tenants.two_factor import SecondFactorAdminMixin
 
 
-class PracticeAdminSite(admin.AdminSite):
+class PracticeAdminSite(SecondFactorAdminMixin, admin.AdminSite):
     site_header = "AX Connect: practice"
     site_title = "AX Connect practice"
 
@@ -242,7 +244,7 @@ class StageMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncLog, site=practice_admin_site)
-class SyncLogAdmin(PatientNamesMixin, AuditLogAdmin):
+class SyncLogAdmin(PatientNamesMixin, PatientAccessLoggedAdmin, AuditLogAdmin):
     staff_plural = "Sync log"
     staff_help = ("What AX Connect did for this practice, newest first: each poll, each "
                   "Nextech event it read and each CRM write. Kept for the retention period; "
@@ -250,6 +252,9 @@ class SyncLogAdmin(PatientNamesMixin, AuditLogAdmin):
     list_display = ["created_at", "level", "kind", "message", "patient", "contact_ref"]
     list_filter = ["level", "kind"]
     search_fields = ["patient_ref", "contact_ref", "message"]
+
+    def access_ref(self, obj: SyncLog) -> str:
+        return obj.patient_ref
 
 
 @admin.register(PatientAccessLog, site=practice_admin_site)

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from integrations.access_log import PatientAccessLoggedAdmin
 from integrations.admin import (
     PatientNamesMixin,
     ReadOnlyAdmin,
@@ -26,6 +27,8 @@ CRM_WRITE_WORDS = {
     "workflow_enrol": "Enrol in a workflow",
 }
 
+class PatientRecordsAdmin(PatientAccessLoggedAdmin, ReadOnlyAdmin):
+    """Read-only pages of patient records, each view of one written to the access log."""
 
 class CrmWriteKindFilter(admin.SimpleListFilter):
     title = "what"
@@ -39,7 +42,7 @@ class CrmWriteKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(InboxItem, site=practice_admin_site)
-class InboxItemAdmin(ReadOnlyAdmin):
+class InboxItemAdmin(PatientRecordsAdmin):
     staff_plural = "Nextech changes read"
     staff_singular = "Nextech change read"
     staff_help = ("Every version of a Nextech appointment, patient or payment AX Connect has "
@@ -52,6 +55,9 @@ class InboxItemAdmin(ReadOnlyAdmin):
     exclude = ["payload"]  # patient data stays out of the page
     actions = ["replay"]
 
+    def access_ref(self, obj: InboxItem) -> str:
+        return obj.external_id if obj.resource == "Patient" else ""
+
     @admin.action(description="Process the selected dead letters again")
     def replay(self, request: HttpRequest, queryset: QuerySet[InboxItem]) -> None:
         count = inbox_replay(item_ids=queryset.values_list("pk", flat=True))
@@ -59,7 +65,7 @@ class InboxItemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OutboxOp, site=practice_admin_site)
-class OutboxOpAdmin(PatientNamesMixin, ReadOnlyAdmin):
+class OutboxOpAdmin(PatientNamesMixin, PatientRecordsAdmin):
     patient_field = "patient_id"
     staff_plural = "CRM writes"
     staff_singular = "CRM write"
@@ -79,6 +85,9 @@ class OutboxOpAdmin(PatientNamesMixin, ReadOnlyAdmin):
     def what(self, obj: OutboxOp) -> str:
         return CRM_WRITE_WORDS.get(obj.kind, obj.kind)
 
+    def access_ref(self, obj: OutboxOp) -> str:
+        return obj.patient_id
+
     @admin.action(description="Send the selected dead letters again")
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxOp]) -> None:
         count = outbox_retry(op_ids=queryset.values_list("pk", flat=True))
@@ -86,7 +95,7 @@ class OutboxOpAdmin(PatientNamesMixin, ReadOnlyAdmin):
 
 
 @admin.register(NxtCreateRequest, site=practice_admin_site)
-class NxtCreateRequestAdmin(PatientNamesMixin, ReadOnlyAdmin):
+class NxtCreateRequestAdmin(PatientNamesMixin, PatientRecordsAdmin):
     """Patients staff asked for with NXT-Create; a failed one shows what to fix."""
 
     staff_help = ("Contacts tagged NXT-Create in the CRM, to be created as patients in "
@@ -99,6 +108,10 @@ class NxtCreateRequestAdmin(PatientNamesMixin, ReadOnlyAdmin):
     search_fields = ["contact_id", "nextech_id"]
     exclude = ["crm_note"]
     actions = ["retry"]
+
+    def access_ref(self, obj: NxtCreateRequest) -> str:
+        # Before Nextech has the patient, the CRM contact is who the page is about.
+        return obj.nextech_id or f"crm:{obj.contact_id}"
 
     @admin.display(description="reason")
     def reason(self, obj: NxtCreateRequest) -> str:

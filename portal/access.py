@@ -11,12 +11,15 @@ from typing import Any
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from tenants.access import OWNER, STAFF, practice_role
 from tenants.models import Practice
+from tenants.two_factor import second_factor_pending, signin_step_url
 
 View = Callable[..., HttpResponse]
 
@@ -33,6 +36,9 @@ def _role_required(roles: frozenset[str]) -> Callable[[View], View]:
                 return redirect_to_login(
                     request.get_full_path(), redirect_field_name=REDIRECT_FIELD_NAME
                 )
+            if second_factor_pending(user=request.user):
+                return redirect(signin_step_url(user=request.user,
+                                                next_url=request.get_full_path()))
             role = practice_role(user=request.user, practice=request.tenant)  # type: ignore[attr-defined]
             if role is None:
                 raise PermissionDenied("This account has no access to this practice.")
@@ -53,10 +59,15 @@ owner_required = _role_required(frozenset({OWNER}))
 
 
 class PortalLoginForm(AuthenticationForm):
-    """Refuse, at login, an account that has no grant on this practice."""
+    """Refuse, at login, an account that has no grant on this practice, exactly as a wrong
+    password is refused: the same message, and it counts towards the lockout, so nobody
+    learns here whether a password is right for another practice's account."""
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         practice = getattr(self.request, "tenant", None)
         if practice is None or not user_can_open(user=user, practice=practice):
-            raise ValidationError("This account has no access to this practice.", code="no_access")
+            user_login_failed.send(
+                sender=__name__, request=self.request,
+                credentials={"username": self.cleaned_data.get("username")})
+            raise self.get_invalid_login_error()

@@ -1,4 +1,4 @@
-"""What portal users change: category mappings, dead-letter retries, and the access audit.
+"""What portal users change: category mappings and dead-letter retries.
 
 Views parse input, call one of these and render (STYLE: services write).
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +22,6 @@ from integrations.models import (
     AppointmentType,
     CategoryMapping,
     CategoryUpload,
-    PatientAccessLog,
     SyncLog,
 )
 from integrations.nxt_create.service import nxt_create_retry
@@ -146,19 +144,3 @@ def dead_letter_retry(*, source: str, pk: int) -> int:
     if source == "nxt_create":
         return nxt_create_retry(request_ids=[pk])
     raise ValueError(f"unknown dead-letter source {source!r}")
-
-
-def patient_access_record(*, user: Any, patient_refs: Iterable[str], view: str) -> int:
-    """Write one audit row per patient a page showed `user` (who, when, which patient, where).
-
-    Members and agency staff alike: every page that shows patient data calls this before
-    it renders. Returns how many rows were written.
-    """
-    refs = sorted({ref for ref in patient_refs if ref})
-    PatientAccessLog.objects.bulk_create(
-        PatientAccessLog(user_id=user.pk, username=user.get_username(), patient_ref=ref,
-                         view=view) for ref in refs)
-    if refs:
-        # Ids only: no names in the application log.
-        log.info("patient data viewed: user %s, %s patient(s), %s", user.pk, len(refs), view)
-    return len(refs)

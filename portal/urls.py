@@ -12,12 +12,20 @@ from portal.views import (
     failures,
     members,
     review,
+    signin,
 )
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("login/", auth.PortalLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="portal:login"), name="logout"),
+    path("password-reset/", auth.PortalPasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth.PortalPasswordResetSentView.as_view(),
+         name="password_reset_sent"),
+    path("password-reset/<uidb64>/<token>/", auth.PortalPasswordSetView.as_view(),
+         name="password_reset_confirm"),
+    path("password-reset/done/", auth.PortalPasswordSetDoneView.as_view(),
+         name="password_reset_complete"),
     path("categories/", categories.category_review, name="categories"),
     path("categories/set/", categories.category_set, name="category_set"),
     path("categories/confirm-all/", categories.category_confirm_all,
@@ -37,4 +45,11 @@ portal_patterns = [
     path("members/", members.member_list, name="members"),
     path("members/add/", members.member_add, name="member_add"),
     path("members/<int:membership_id>/", members.member_change, name="member_change"),
+]
+
+# The second step of signing in and its set-up, on every host (namespace `signin`).
+signin_patterns = [
+    path("account/verify/", signin.verify, name="verify"),
+    path("account/two-factor/", signin.setup, name="two_factor"),
+    path("account/sign-out/", signin.signout, name="signout"),
 ]

@@ -37,6 +37,7 @@ from tenants.practice_glance import (
     practices_glance_annotate,
 )
 from tenants.services import practice_create, practice_update
+from tenants.two_factor import SecondFactorAdminMixin
 
 PUBLIC_SCHEMA = "public"
 PAYMENTS_WARNING = (
@@ -53,7 +54,7 @@ POLLING_NOTE = (
 )
 
 
-class AgencyAdminSite(admin.AdminSite):
+class AgencyAdminSite(SecondFactorAdminMixin, admin.AdminSite):
     site_header = "AX Connect: agency"
     site_title = "AX Connect agency"
     index_title = "Practices that need attention"

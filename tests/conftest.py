@@ -104,3 +104,12 @@ def _public_schema_between_tests() -> Iterator[None]:
 def _plain_http(settings: pytest.FixtureRequest) -> None:
     """Production redirects to HTTPS; the test client speaks plain HTTP."""
     settings.SECURE_SSL_REDIRECT = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def admin_client(client: Any, admin_user: Any) -> Any:
+    """pytest-django's signed-in superuser, past the second factor the admin asks for."""
+    from tests.support.staff import staff_login
+
+    staff_login(client, admin_user)
+    return client

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from integrations.access_log import patient_access_record
 from integrations.models import KnownPatient
 from integrations.selectors.activity import (
     patient_search,
@@ -17,7 +18,6 @@ from integrations.selectors.activity import (
     patient_timeline_read,
 )
 from portal.access import membership_required
-from portal.services import patient_access_record
 
 
 @membership_required

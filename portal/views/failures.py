@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from integrations.access_log import patient_access_record
 from integrations.selectors.failures import (
     SOURCES,
     crm_contacts_url,
@@ -14,7 +15,7 @@ from integrations.selectors.failures import (
     dead_letters_list,
 )
 from portal.access import membership_required
-from portal.services import dead_letter_retry, patient_access_record
+from portal.services import dead_letter_retry
 
 # What a retry sets in motion, per kind of failure. No patient name: messages travel in a
 # cookie.

@@ -19,6 +19,7 @@ from integrations.ghl.sandbox.signing import SigningKeys
 from integrations.sandbox_kit.transport import BackgroundServer
 from tenants.ghl.client import ghl_client_for
 from tenants.services import public_tenant_ensure
+from tests.support.staff import Authenticator
 from tests.tenants.ghl_fixtures import (
     committed_practice,
     credential_point,
@@ -35,14 +36,14 @@ SCREENSHOT_DIR = os.environ.get("AXC_SCREENSHOT_DIR")
 
 
 @contextmanager
-def chromium_page() -> Iterator[Page]:
+def chromium_page(width: int = 1280, height: int = 900) -> Iterator[Page]:
     """A page in headless chromium. Playwright runs an event loop in this thread while it
     is open, and Django refuses ORM calls there: query the database after it closes."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
+            yield browser.new_page(viewport={"width": width, "height": height})
         finally:
             browser.close()
 
@@ -80,6 +81,18 @@ def test_connect_gohighlevel_from_the_practice_page(served, tmp_path):
         page.fill("#id_username", username)
         page.fill("#id_password", PASSWORD)
         page.click("input[type=submit]")
+        # First sign-in: set up the authenticator app from the secret the page shows.
+        page.wait_for_selector("#totp-secret")
+        assert page.locator("#qr svg").count() == 1
+        page.screenshot(path=str(shots / "staff-two-factor-setup.png"), full_page=True)
+        app = Authenticator.from_secret(page.text_content("#totp-secret") or "")
+        page.fill("#id_code", app.code())
+        page.click("#setup button[type=submit]")
+        page.wait_for_selector("#recovery-codes")
+        recovery_codes = page.locator("#recovery-codes li").count()
+        page.screenshot(path=str(shots / "staff-recovery-codes.png"), full_page=True)
+        page.click("#continue")
+        page.wait_for_selector("#user-tools")
         page.goto(f"{origin}/admin/tenants/practice/{practice.pk}/change/")
         before = page.text_content("#ghl-status")
 
@@ -95,6 +108,7 @@ def test_connect_gohighlevel_from_the_practice_page(served, tmp_path):
         button = page.text_content("#ghl-connect")
         page.screenshot(path=str(shots / "ghl-connected.png"), full_page=True)
 
+    assert recovery_codes == 10
     assert "Not connected" in (before or "") and chooser == "Choose a sub-account"
     assert "Connected" in (status or "") and location_id in (status or "")
     assert message == f"GoHighLevel connected: Bravo Med Spa (location {location_id})."

@@ -34,6 +34,7 @@ from integrations.tasks import practice_poll
 from tenants.services import public_tenant_ensure
 from tests.browser.test_ghl_connect import chromium_page
 from tests.support.onboarding import practice_drop
+from tests.support.staff import Authenticator, authenticator_device, staff_login
 
 T = TypeVar("T")
 STAFF_PASSWORD = "correct horse battery 42"
@@ -58,6 +59,7 @@ class Rig:
     emr: PracticeState
     location_id: str
     username: str
+    app: Authenticator  # the staff member's authenticator app, holding the test's secret
     shots: Path
 
     @property
@@ -104,21 +106,26 @@ def rig(django_db_setup, django_db_blocker, settings, tmp_path) -> Iterator[Rig]
         public_tenant_ensure()  # the agency host `localhost` must map to the public schema
         user = User.objects.create_superuser(f"agency-{uuid.uuid4().hex[:8]}",
                                              "agency@example.com", STAFF_PASSWORD)
+        app = Authenticator(authenticator_device(user))
         try:
             yield Rig(agency=web.url.replace("127.0.0.1", "localhost"),
                       port=web.url.rsplit(":", 1)[1], slug=slug, nextech_url=nextech_server.url,
                       ghl_url=ghl_server.url, ghl=ghl, emr=emr, location_id=location_id,
-                      username=user.username, shots=shots)
+                      username=user.username, app=app, shots=shots)
         finally:
             practice_drop(slug=slug)
             user.delete()
 
 
-def _login(page: Page, origin: str, username: str) -> None:
+def _login(page: Page, origin: str, rig: Rig) -> None:
+    """The admin's two steps: password, then the code the authenticator app shows now."""
     page.goto(f"{origin}/admin/")
-    page.fill("#id_username", username)
+    page.fill("#id_username", rig.username)
     page.fill("#id_password", STAFF_PASSWORD)
     page.click("input[type=submit]")
+    page.wait_for_selector("#verify")
+    page.fill("#id_code", rig.app.code())
+    page.click("#verify button[type=submit]")
     page.wait_for_selector("#user-tools")
 
 
@@ -171,7 +178,7 @@ def _sources(schema: str) -> set[str]:
 def test_agency_staff_onboard_a_practice_in_one_sitting(rig, tmp_path):
     schema = f"p_{rig.slug.replace('-', '_')}"
     with chromium_page() as page:
-        _login(page, rig.agency, rig.username)
+        _login(page, rig.agency, rig)
 
         # 1. Create the practice.
         page.goto(f"{rig.agency}/admin/tenants/practice/add/")
@@ -252,7 +259,7 @@ def test_agency_staff_onboard_a_practice_in_one_sitting(rig, tmp_path):
 
         # 4. The category spreadsheet, from the practice admin on the practice's host:
         # exported, one category changed as the client would, previewed, then imported.
-        _login(page, rig.practice_host, rig.username)
+        _login(page, rig.practice_host, rig)
         page.goto(f"{rig.practice_host}/admin/integrations/categorymapping/")
         page.click("a:text-is('Export')")
         page.select_option("#id_format", label="xlsx")
@@ -362,7 +369,8 @@ def test_the_new_practice_form_asks_for_what_onboarding_starts_with(db, client):
     """Also makes pytest-django set up the test database when this module runs alone: it
     does so only for tests that use `db`, and the test above commits instead."""
     public_tenant_ensure()
-    client.force_login(User.objects.create_superuser("agency", "a@example.com", STAFF_PASSWORD))
+    staff_login(client, User.objects.create_superuser("agency", "a@example.com",
+                                                    STAFF_PASSWORD))
     page = client.get("/admin/tenants/practice/add/", HTTP_HOST="localhost").content.decode()
     for field in ("name", "slug", "emr_flavor", "practice_type", "time_zone", "country",
                   "payments", "poll_interval_minutes"):

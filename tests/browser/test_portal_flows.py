@@ -199,7 +199,7 @@ def test_a_member_of_a_cannot_reach_bs_portal(served, tmp_path):
         statuses = [page.goto(f"{bravo}{path}").status
                     for path in ("/", "/categories/", "/activity/4711/", "/failures/", "/bill/")]
         on_login = page.url
-    assert "no access to this practice" in refused
+    assert "Please enter a correct" in refused
     assert statuses == [200] * 5 and "/login/" in on_login  # still anonymous on B: to log in
 
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from integrations.engine.tick import practice_tick
 from integrations.models import OutboxOp, StageMapping, SyncLog
+from tests.support.staff import staff_login
 
 
 def tick(rig, practice):
@@ -51,7 +52,7 @@ def test_staff_retry_a_dead_write_from_the_practice_admin(rig, in_practice):
 
     staff = User.objects.create_superuser("ops", "ops@example.com", "correct horse 42")
     client = Client(HTTP_HOST="alpha.localhost")
-    client.force_login(staff)
+    staff_login(client, staff)
     page = client.get("/admin/integrations/outboxop/?state__exact=dead").content.decode()
     assert "no GoHighLevel stage is mapped for Consult Booked" in page
     response = client.post("/admin/integrations/outboxop/",
@@ -69,7 +70,7 @@ def test_agency_staff_set_automations_in_the_practice_admin(in_practice):
 
     staff = User.objects.create_superuser("ops2", "ops2@example.com", "correct horse 42")
     client = Client(HTTP_HOST="alpha.localhost")
-    client.force_login(staff)
+    staff_login(client, staff)
     response = client.post("/admin/integrations/automationrule/add/", {
         "trigger": "fulfilled", "workflow_id": "wf-review", "workflow_name": "Review request",
         "categories": '["non_surgical_appointment"]', "active": "on"})

@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from integrations.models import NxtCreateRequest
+from tests.support.staff import staff_login
 
 URL = "/admin/integrations/nxtcreaterequest/"
 
@@ -19,7 +20,7 @@ def test_failed_requests_are_listed_with_their_reason_and_can_be_retried(rig, in
     rig.process(in_practice, created)
     user = User.objects.create_superuser("nxt.agency", "agency@example.com", "correct horse 42")
     staff = Client(HTTP_HOST="alpha.localhost")
-    staff.force_login(user)
+    staff_login(staff, user)
 
     page = staff.get(f"{URL}?state__exact=failed").content.decode()
 

@@ -17,6 +17,7 @@ from integrations.nextech.sandbox.actions import catalog_add
 from integrations.onboarding import catalog_pull
 from integrations.resources import CategoryMappingResource
 from tests.onboarding.sheets import HEADERS, xlsx_build, xlsx_edit, xlsx_rows
+from tests.support.staff import staff_login
 
 BASE = "/admin/integrations/categorymapping"
 XLSX_FORMAT = "0"  # position in CategoryMappingAdmin.import_formats / export_formats
@@ -32,7 +33,7 @@ def catalog(in_practice: object, nextech: NextechClient, nextech_practice: Pract
 def staff(catalog: None) -> Client:
     user = User.objects.create_superuser("sam.agency", "sam@example.com", "correct horse 42")
     client = Client(HTTP_HOST="alpha.localhost")
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 

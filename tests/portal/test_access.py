@@ -11,7 +11,8 @@ from tests.portal.conftest import member_make
 
 # Sample values for the URL parameters of the portal's patterns.
 SAMPLE_KWARGS = {"file_format": "xlsx", "patient_ref": "p-1", "membership_id": 1}
-PUBLIC = {"login", "logout"}
+PUBLIC = {"login", "logout", "password_reset", "password_reset_sent", "password_reset_confirm",
+          "password_reset_complete"}
 
 
 def _portal_pages() -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from tenants.ghl.client import ghl_client_for
 from tenants.ghl.config import ghl_oauth_app
 from tenants.ghl.tokens import DbTokenStore
 from tenants.models import GhlCredential, Practice
+from tests.support.staff import staff_login
 from tests.tenants.ghl_fixtures import (
     BASE,
     committed_practice,
@@ -77,7 +78,7 @@ def test_refused_refresh_sets_needs_attention_reconnect_visible_in_the_admin(pra
     assert practice.status_reason == "reconnect GoHighLevel"
     admin = User.objects.create_superuser("ghl-admin", "g@example.com", "correct horse 42")
     browser = Client(HTTP_HOST="localhost")
-    browser.force_login(admin)
+    staff_login(browser, admin)
     listing = browser.get("/admin/tenants/practice/").content.decode()
     assert "reconnect GoHighLevel" in listing
     page = browser.get(f"/admin/tenants/practice/{practice.pk}/change/").content.decode()
@@ -85,7 +86,7 @@ def test_refused_refresh_sets_needs_attention_reconnect_visible_in_the_admin(pra
         "is invalid" in page
     assert "Reconnect GoHighLevel" in page
     portal = Client(HTTP_HOST="alpha.localhost")
-    portal.force_login(admin)
+    staff_login(portal, admin)
     dashboard = portal.get("/").content.decode()
     assert "Needs attention</span>" in dashboard and "(reconnect GoHighLevel)" in dashboard
 

@@ -14,13 +14,14 @@ from django_q.models import Schedule
 from tenants.models import Domain, Practice
 from tenants.poll_budget import nextech_calls_record
 from tests.support.poll import practice_hours_set
+from tests.support.staff import staff_login
 
 
 @pytest.fixture
 def agency_client(practices: dict, db: None) -> Client:
     admin = User.objects.create_superuser("agency", "agency@example.com", "correct horse 42")
     client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
+    staff_login(client, admin)
     return client
 
 

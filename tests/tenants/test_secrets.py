@@ -15,6 +15,7 @@ from django.test import Client, override_settings
 from tenants.crypto import SecretUnreadable
 from tenants.models import NextechCredential, Practice
 from tests.support.db import database_url, pg_dump_path
+from tests.support.staff import staff_login
 
 PASSWORD = "Plaintext-Nextech-Pa55word-" + uuid.uuid4().hex[:8]
 
@@ -55,7 +56,7 @@ def test_admin_never_renders_a_stored_secret(practice_a):
     NextechCredential.objects.create(practice=practice_a, password=PASSWORD)
     admin = User.objects.create_superuser("agency2", "a2@example.com", "correct horse 42")
     client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
+    staff_login(client, admin)
     page = client.get(f"/admin/tenants/practice/{practice_a.pk}/change/").content.decode()
     assert "A value is stored (encrypted)" in page
     assert PASSWORD not in page

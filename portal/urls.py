@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portal.views import activity, auth, billing, categories, dashboard, failures, review
+from portal.views import activity, auth, billing, categories, dashboard, failures, review, sync
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -19,6 +19,7 @@ portal_patterns = [
          name="category_import_confirm"),
     path("activity/", activity.activity_search, name="activity"),
     path("activity/<str:patient_ref>/", activity.activity_patient, name="activity_patient"),
+    path("sync/", sync.sync_now, name="sync_now"),
     path("review/", review.review_queue, name="review"),
     path("failures/", failures.failures, name="failures"),
     path("failures/retry/", failures.failure_retry, name="failure_retry"),

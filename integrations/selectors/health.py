@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from integrations.engine.read import backfill_pending
 from integrations.models import OutboxOp, SyncLog, SyncState
 from tenants.ghl.connect import ghl_connection_read
 from tenants.models import NextechCredential, Practice
@@ -13,6 +14,14 @@ from tenants.models import NextechCredential, Practice
 # A poll is "late" once it has missed this many of its slots: one missed slot is
 # ordinary (a long backfill tick), two mean something is wrong.
 LATE_AFTER_SLOTS = 2
+
+
+@dataclass(frozen=True)
+class BackfillProgress:
+    """The first sync's read of past and upcoming appointments, while it lasts."""
+
+    read: int
+    total: int | None  # None until Nextech's search has said how many there are
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,8 @@ class SyncHealth:
     last_error: str
     events_today: int
     writes_waiting: int
+    backfill: BackfillProgress | None = None
+    sync_requested_at: datetime | None = None  # the latest "Sync now" still to be picked up
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,13 @@ def sync_health_read(*, practice: Practice, now: datetime) -> SyncHealth:
     since = now - last if last else None
     polled = practice.status in (Practice.Status.ACTIVE, Practice.Status.NEEDS_ATTENTION)
     late = polled and (since is None or since > interval * LATE_AFTER_SLOTS)
+    backfill = backfill_pending()
+    started = state.last_tick_started_at if state else None
+    if late and backfill is not None and not (state and state.last_error) and started and (
+            now - started <= interval * LATE_AFTER_SLOTS):
+        late = False  # the first sync is at work (its ticks are long), not behind
+    asked = SyncLog.objects.filter(kind="sync_requested").values_list(
+        "created_at", flat=True).first()
     return SyncHealth(
         last_success_at=last,
         since_last_success=since,
@@ -56,6 +74,8 @@ def sync_health_read(*, practice: Practice, now: datetime) -> SyncHealth:
         events_today=SyncLog.objects.filter(
             kind="event", created_at__gte=_day_start(now, practice.time_zone)).count(),
         writes_waiting=OutboxOp.objects.filter(state=OutboxOp.State.PENDING).count(),
+        backfill=BackfillProgress(backfill.items_read, backfill.items_total) if backfill else None,
+        sync_requested_at=asked if asked and (started is None or asked > started) else None,
     )
 
 

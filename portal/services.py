@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from integrations.categories import Category
 from integrations.category_review import suggestions_confirm, waiting_appointments_release
@@ -25,10 +26,14 @@ from integrations.models import (
     SyncLog,
 )
 from integrations.nxt_create.service import nxt_create_retry
+from tenants.models import Practice
+from tenants.schedule import POLL_TASK, practice_is_polled
 
 log = logging.getLogger(__name__)
 
 REEVALUATE_DAYS_DEFAULT = 30
+# "Sync now" pressed again within this long queues nothing more: one tick is on its way.
+SYNC_NOW_COOLDOWN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -144,3 +149,23 @@ def dead_letter_retry(*, source: str, pk: int) -> int:
     if source == "nxt_create":
         return nxt_create_retry(request_ids=[pk])
     raise ValueError(f"unknown dead-letter source {source!r}")
+
+
+def practice_sync_request(*, practice: Practice, user: Any, now: datetime) -> str:
+    """Staff's "Sync now": queue one tick of the practice at once, beside its schedule.
+
+    Returns "queued", "recent" (someone asked less than SYNC_NOW_COOLDOWN ago: that tick
+    is on its way) or "not_polled" (paused or onboarding: a tick would do nothing). The
+    tick lock keeps it from running beside a scheduled one.
+    """
+    if not practice_is_polled(practice):
+        return "not_polled"
+    with transaction.atomic():
+        if SyncLog.objects.filter(kind="sync_requested",
+                                  created_at__gte=now - SYNC_NOW_COOLDOWN).exists():
+            return "recent"
+        SyncLog.objects.create(kind="sync_requested",
+                               message=f"Sync requested by {user.get_username()}"[:500])
+        schema = practice.schema_name
+        transaction.on_commit(lambda: async_task(POLL_TASK, schema))
+    return "queued"

@@ -13,6 +13,7 @@ from portal.views import (
     members,
     review,
     signin,
+    sync,
 )
 
 portal_patterns = [
@@ -38,6 +39,7 @@ portal_patterns = [
          name="category_import_confirm"),
     path("activity/", activity.activity_search, name="activity"),
     path("activity/<str:patient_ref>/", activity.activity_patient, name="activity_patient"),
+    path("sync/", sync.sync_now, name="sync_now"),
     path("review/", review.review_queue, name="review"),
     path("failures/", failures.failures, name="failures"),
     path("failures/retry/", failures.failure_retry, name="failure_retry"),

@@ -88,6 +88,7 @@ class PaymentFact:
     status: str
     total: Decimal
     payment_date: date | None
+    last_updated: datetime | None = None  # when Nextech last changed it
 
 
 @dataclass(frozen=True)

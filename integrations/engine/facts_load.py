@@ -78,6 +78,7 @@ def payment_fact(row: KnownPayment) -> PaymentFact:
         status=row.status,
         total=row.total,
         payment_date=row.payment_date,
+        last_updated=row.last_updated,
     )
 
 

@@ -41,6 +41,26 @@ def snapshot_of(desired: DesiredContact) -> dict[str, Any]:
     }
 
 
+def field_changes(previous: Mapping[str, Any], now: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Each contact value that differs, as {"field", "from", "to"}, for staff reading the
+    activity ("from" is empty for a value never written).
+
+    Kept with the write in the outbox (which holds the new values anyway), never in the
+    sync log: the values are the patient's own data.
+    """
+    changes: list[dict[str, str]] = []
+    for part in ("core", "fields"):
+        before, after = previous.get(part) or {}, now[part]
+        changes.extend({"field": key, "from": str(before.get(key) or ""), "to": str(value)}
+                       for key, value in after.items() if before.get(key) != value)
+    if previous.get("assigned_user_id") != now["assigned_user_id"]:
+        changes.append({"field": "assigned_user_id",
+                        "from": str(previous.get("assigned_user_id") or ""),
+                        "to": str(now["assigned_user_id"])})
+    # A value the same as before is no change, whatever the snapshot's shape.
+    return [change for change in changes if change["from"] != change["to"]]
+
+
 def contact_plan(
     *, previous: Mapping[str, Any], desired: DesiredContact, version: int
 ) -> tuple[list[PlannedOp], dict[str, Any]]:
@@ -58,7 +78,8 @@ def contact_plan(
             PlannedOp(
                 key=f"contact:{patient}:v{version}",
                 kind="contact_upsert",
-                payload={part: now[part] for part in CONTACT_PARTS},
+                payload={**{part: now[part] for part in CONTACT_PARTS},
+                         "changes": field_changes(previous, now)},
             )
         )
     old_tags, new_tags = set(previous.get("tags", [])), set(now["tags"])
@@ -85,7 +106,9 @@ def contact_plan(
                 PlannedOp(
                     key=f"opp:{patient}:{pipeline}:v{version}",
                     kind="opportunity_upsert",
-                    payload={"pipeline": pipeline, **target},
+                    # The stage it leaves, for the activity list; the write ignores it.
+                    payload={"pipeline": pipeline, **target,
+                             "from_stage": (old_opps.get(pipeline) or {}).get("stage", "")},
                 )
             )
     # Enrolments accumulate: a contact moved to another location is routed there too,

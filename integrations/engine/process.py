@@ -154,24 +154,52 @@ def _event_ops(event: Event, ctx: Context, snapshot: dict[str, Any],
     return ops
 
 
-def _event_log(event: Event, ctx: Context, patient_id: str) -> SyncLog:
+def _event_log(event: Event, ctx: Context, patient_id: str, *, writes: list[str]) -> SyncLog:
+    """The event's sync-log row: when it happened in Nextech, its status, and the keys of
+    the contact and opportunity writes it led to (the values stay in the outbox: PHI)."""
     if event.appointment is None:
         assert event.payment is not None
-        message = f"Payment {event.payment.id}: {event.payment.status}"
+        payment = event.payment
+        message = f"Payment {payment.id}: {payment.status}"
         level = SyncLog.Level.INFO
+        details = {"resource": "payment", "status": payment.status}
+        occurred_at = payment.last_updated
     else:
         visit = event.appointment
         decision = stage_of(visit, ctx.rules)
         moved = f"stage {decision.stage.label}" if decision.stage else decision.held_because
         message = f"Appointment {visit.id}: {visit.status_label} ({visit.type_name}); {moved}"
         level = SyncLog.Level.WARNING if "review" in decision.held_because else SyncLog.Level.INFO
+        details = {"resource": "appointment", "status": visit.status_label or visit.status or ""}
+        occurred_at = visit.last_updated
     return SyncLog(
         tick_id=ctx.tick_id,
         kind="event",
         level=level,
         message=message[:500],
         patient_ref=patient_id,
+        occurred_at=occurred_at,
+        details={**details, "writes": writes} if writes else details,
     )
+
+
+def _writes_by_event(events: list[Event], ops: list[PlannedOp]) -> dict[int, list[str]]:
+    """Which event's activity row shows each contact and opportunity write.
+
+    What the contact became is the doing of the batch's events together (one is usual):
+    the last event carries the field changes, the last appointment the stage moves.
+    """
+    if not events:
+        return {}
+    last = len(events) - 1
+    last_visit = max((n for n, e in enumerate(events) if e.appointment is not None),
+                     default=last)
+    writes: dict[int, list[str]] = {}
+    for op in ops:
+        if op.kind in ("contact_upsert", "opportunity_upsert"):
+            writes.setdefault(last_visit if op.kind == "opportunity_upsert" else last,
+                              []).append(op.key)
+    return writes
 
 
 def patient_process(
@@ -208,9 +236,10 @@ def patient_process(
         extras = {k: v for k, v in previous.items() if k not in state}
         state.update(extras)
         payments_noted = _payments_noted(patient_id, known.events)
-        for event in known.events:
+        writes = _writes_by_event(known.events, ops)
+        for n, event in enumerate(known.events):
             ops.extend(_event_ops(event, ctx, state, payments_noted))
-            logs.append(_event_log(event, ctx, patient_id))
+            logs.append(_event_log(event, ctx, patient_id, writes=writes.get(n, [])))
         if _birthday_newly_set(previous, state):
             ops.extend(
                 PlannedOp(

@@ -150,7 +150,7 @@ def backfill_start(*, start: date, end: date, clock: Clock) -> Cursor:
     """Queue a backfill of appointments dated in [start, end]; ticks work through it."""
     cursor, _ = Cursor.objects.update_or_create(resource=BACKFILL, defaults={
         "window_start": start, "window_end": end, "resume_link": "", "position": None,
-        "scan_started_at": clock.now()})
+        "scan_started_at": clock.now(), "items_read": 0, "items_total": None})
     return cursor
 
 
@@ -170,6 +170,10 @@ def backfill_read(*, client: NextechClient, clock: Clock, result: ReadResult,
         with transaction.atomic():
             _store(APPOINTMENTS, page.items, page.errors, result)
             cursor.resume_link = feed.resume_link or ""
+            # Progress for staff: entries read of the total the search reports (when it does).
+            cursor.items_read += page.entry_count
+            if page.total is not None:
+                cursor.items_total = page.total
             cursor.save()
         result.pages += 1
     if feed.complete:

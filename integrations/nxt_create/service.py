@@ -74,7 +74,8 @@ def nxt_create_process(*, practice: Practice, contact_id: str, clients: Clients,
         written = crm.outcome_crm_write(contact_id=contact_id, ghl=clients.ghl)
     except ApiError as exc:
         # The outcome is recorded; its answer in the CRM is retried by the next tick.
-        _log(contact_id, f"CRM answer not written yet: {exc.kind}", level=SyncLog.Level.WARNING)
+        _log(contact_id, f"CRM answer not written yet: {exc.kind}", status="deferred",
+             level=SyncLog.Level.WARNING)
         return Outcome.DEFERRED
     if outcome is Outcome.WRITING and not written:
         return Outcome.STALE  # another worker finished this request meanwhile
@@ -87,11 +88,13 @@ def nxt_create_retry(*, request_ids: list[int]) -> int:
             .update(retry_requested=True))
 
 
-def _log(contact_id: str, message: str, *, patient_id: str = "",
+def _log(contact_id: str, message: str, *, status: str, patient_id: str = "",
          level: str = SyncLog.Level.INFO) -> None:
-    # Ids and counts only: problems name the patient's own data.
+    # Ids and counts only: problems name the patient's own data. `status` is the outcome
+    # staff filter the portal's activity by.
     SyncLog.objects.create(kind="nxt_create", level=level, contact_ref=contact_id,
-                           patient_ref=patient_id, message=f"NXT-Create: {message}"[:500])
+                           patient_ref=patient_id, message=f"NXT-Create: {message}"[:500],
+                           details={"resource": "nxt_create", "status": status})
 
 
 def _decide(*, practice: Practice, contact_id: str, clients: Clients,
@@ -185,7 +188,8 @@ def _resolved(request: NxtCreateRequest, *, state: str, nextech_id: str, note: s
     request.created_at = request.created_at or clients.clock.now()
     request.last_error = ""
     _outcome_save(request, note=note)
-    _log(request.contact_id, outcome.value.replace("_", " "), patient_id=nextech_id)
+    _log(request.contact_id, outcome.value.replace("_", " "), patient_id=nextech_id,
+         status=outcome.value.replace("_", " "))
     return outcome
 
 
@@ -194,7 +198,7 @@ def _failed(request: NxtCreateRequest, *, problems: tuple[str, ...],
     request.state, request.problems = State.FAILED, "\n".join(problems)
     request.failed_at = clients.clock.now()
     _outcome_save(request, note=crm.note_failed(problems=request.problems))
-    _log(request.contact_id, f"not created, {len(problems)} problem(s) for staff",
+    _log(request.contact_id, f"not created, {len(problems)} problem(s) for staff", status="failed",
          level=SyncLog.Level.WARNING)
     return Outcome.FAILED
 
@@ -216,9 +220,10 @@ def _deferred(request: NxtCreateRequest, exc: ApiError, *, clients: Clients) -> 
                             f"add the {TAG_CREATE} tag again later")
         request.failed_at = clients.clock.now()
         _outcome_save(request, note=crm.note_failed(problems=request.problems))
-        _log(request.contact_id, "given up after repeated Nextech errors",
+        _log(request.contact_id, "given up after repeated Nextech errors", status="failed",
              level=SyncLog.Level.ERROR)
         return Outcome.FAILED
     request.save()
-    _log(request.contact_id, f"deferred: {request.last_error}", level=SyncLog.Level.WARNING)
+    _log(request.contact_id, f"deferred: {request.last_error}", status="deferred",
+         level=SyncLog.Level.WARNING)
     return Outcome.DEFERRED

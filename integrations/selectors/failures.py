@@ -25,6 +25,8 @@ WHAT_FAILED = {
 REASONS: tuple[tuple[str, str], ...] = (
     (r"\b422\b|unprocessable|unknown propert", "Aesthetix CRM refused a value (for example a "
      "malformed email or phone number). Correct it in Nextech, then retry."),
+    (r"no GoHighLevel stage is mapped", "This pipeline stage is not linked to a stage in "
+     "Aesthetix CRM yet. Ask your agency to link it, then retry."),
     (r"\b404\b|not found", "The contact or opportunity no longer exists in Aesthetix CRM "
      "(it may have been deleted or merged). Retry to create it again."),
     (r"\b409\b|duplicate|already exists", "Another contact already uses this email or phone. "

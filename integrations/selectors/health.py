@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from integrations.engine.read import backfill_pending
 from integrations.models import OutboxOp, SyncLog, SyncState
 from tenants.ghl.connect import ghl_connection_read
 from tenants.models import NextechCredential, Practice
@@ -17,6 +18,14 @@ LATE_AFTER_SLOTS = 2
 
 
 @dataclass(frozen=True)
+class BackfillProgress:
+    """The first sync's read of past and upcoming appointments, while it lasts."""
+
+    read: int
+    total: int | None  # None until Nextech's search has said how many there are
+
+
+@dataclass(frozen=True)
 class SyncHealth:
     last_success_at: datetime | None
     since_last_success: timedelta | None
@@ -25,6 +34,8 @@ class SyncHealth:
     last_error: str
     events_today: int
     writes_waiting: int
+    backfill: BackfillProgress | None = None
+    sync_requested_at: datetime | None = None  # the latest "Sync now" still to be picked up
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,13 @@ def sync_health_read(*, practice: Practice, now: datetime) -> SyncHealth:
     # success was.
     failing = practice.status == Practice.Status.NEEDS_ATTENTION
     late = polled and (failing or since is None or since > interval * LATE_AFTER_SLOTS)
+    backfill = backfill_pending()
+    started = state.last_tick_started_at if state else None
+    if late and not failing and backfill is not None and not (state and state.last_error) \
+            and started and now - started <= interval * LATE_AFTER_SLOTS:
+        late = False  # the first sync is at work (its ticks are long), not behind
+    asked = SyncLog.objects.filter(kind="sync_requested").values_list(
+        "created_at", flat=True).first()
     return SyncHealth(
         last_success_at=last,
         since_last_success=since,
@@ -61,6 +79,8 @@ def sync_health_read(*, practice: Practice, now: datetime) -> SyncHealth:
         events_today=SyncLog.objects.filter(
             kind="event", created_at__gte=_day_start(now, practice.time_zone)).count(),
         writes_waiting=OutboxOp.objects.filter(state=OutboxOp.State.PENDING).count(),
+        backfill=BackfillProgress(backfill.items_read, backfill.items_total) if backfill else None,
+        sync_requested_at=asked if asked and (started is None or asked > started) else None,
     )
 
 

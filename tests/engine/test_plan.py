@@ -56,3 +56,22 @@ def test_a_retried_write_is_planned_again_from_the_latest_state():
         "pipeline": pipeline, **latest["opportunities"][pipeline]}
     # Events are history: a note is sent as it was written.
     assert op_replan("note_add", {"body": "b"}, latest) == {"body": "b"}
+
+
+def test_a_write_records_each_changed_value_from_what_to_what_and_the_stage_it_leaves():
+    from integrations.categories import Stage
+
+    first, state = contact_plan(previous={}, desired=_desired(), version=1)
+    created = next(op for op in first if op.kind == "contact_upsert")
+    assert {"field": "firstName", "from": "", "to": "Dana"} in created.payload["changes"]
+    changed = contact_desired(
+        patient=patient(given="Danielle"),
+        appointments=[appointment(location_id="loc-2", status="fulfilled")],
+        payments=[], rules=rules(), today=TODAY)
+    ops, _ = contact_plan(previous=state, desired=changed, version=2)
+    upsert = next(op for op in ops if op.kind == "contact_upsert")
+    assert {"field": "firstName", "from": "Dana", "to": "Danielle"} in upsert.payload["changes"]
+    assert all(change["from"] != change["to"] for change in upsert.payload["changes"])
+    opportunity = next(op for op in ops if op.kind == "opportunity_upsert")
+    assert (opportunity.payload["from_stage"], opportunity.payload["stage"]) == (
+        Stage.CONSULT_BOOKED.value, Stage.CONSULT_COMPLETE.value)

@@ -61,7 +61,7 @@ def test_a_member_of_b_cannot_read_a_patient_of_a_through_b(practice_a, practice
     client = Client(HTTP_HOST="bravo.localhost")
     client.force_login(bob)
     assert client.get("/activity/p-a/").status_code == 404
-    assert "Ann" not in client.post("/activity/", {"q": "Alpha"}).content.decode()
+    assert "Ann" not in client.post("/activity/", {"patient": "Alpha"}).content.decode()
     with schema_context(practice_a.schema_name):
         assert not PatientAccessLog.objects.exists()
 

@@ -7,12 +7,15 @@ import uuid
 from datetime import timedelta
 
 from django.utils import timezone
+from django_q.models import OrmQ
 
+from integrations.clock import SYSTEM_CLOCK
+from integrations.engine.read import backfill_start
 from integrations.models import InboxItem, OutboxOp, SyncLog, SyncState
 from tenants.models import NextechCallDay, NextechCredential, Practice
 from tenants.poll_budget import nextech_calls_record
 from tenants.services import practice_set_status
-from tests.portal.conftest import in_schema
+from tests.portal.conftest import in_schema, tick
 from tests.support.poll import practice_hours_set
 
 
@@ -116,3 +119,61 @@ def test_a_practice_polled_every_30_minutes_at_night_is_on_schedule(portal_a, pr
         state.save()
 
     assert "on schedule" in _page(portal_a)
+
+
+def _says(client, selector_id: str) -> str:
+    html = _page(client)
+    found = re.search(rf'<p id="{selector_id}">(.*?)</p>', html, re.S)
+    return _text(found.group(1)) if found else ""
+
+
+def test_the_first_sync_shows_its_backfill_progress_tick_by_tick(portal_a, rig, in_practice):
+    rig.nextech.page_size = 2  # 10 pages a tick: 20 appointments
+    patient = rig.patient_add()
+    for n in range(45):
+        rig.book(patient, days_ahead=n % 60 + 1)
+    progress = []
+    for _ in range(3):
+        assert tick(rig, in_practice)["errors"] == 0
+        progress.append(_says(portal_a, "backfill"))
+        rig.later()
+    assert progress == ["Backfilling: 20 of 45 appointments (the first sync reads recent and "
+                        "upcoming appointments a share per poll)",
+                        "Backfilling: 40 of 45 appointments (the first sync reads recent and "
+                        "upcoming appointments a share per poll)", ""]
+    assert "on schedule" in _says(portal_a, "lag")
+
+
+def test_while_the_first_tick_runs_the_backfill_is_not_behind_schedule(portal_a, practice_a):
+    with in_schema(practice_a):
+        backfill_start(start=timezone.localdate(), end=timezone.localdate(), clock=SYSTEM_CLOCK)
+        state = SyncState.current()
+        state.last_tick_started_at = timezone.now() - timedelta(minutes=3)
+        state.save()
+    assert _says(portal_a, "backfill").startswith("Backfilling: 0 appointments read")
+    lag = _says(portal_a, "lag")
+    assert "first sync in progress" in lag and "behind schedule" not in lag
+    with in_schema(practice_a):
+        SyncState.objects.update(last_tick_started_at=timezone.now() - timedelta(minutes=30))
+    assert "behind schedule" in _says(portal_a, "lag")  # no tick for 30 minutes: stuck
+
+
+def test_sync_now_queues_one_tick_of_this_practice(portal_a, practice_a,
+                                                   django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = portal_a.post("/sync/", follow=True)
+    assert "Sync queued: it starts within a minute." in _text(response.content.decode())
+    (queued,) = [q.task for q in OrmQ.objects.all()]
+    assert (queued["func"], queued["args"]) == (
+        "integrations.tasks.practice_poll_start", (practice_a.schema_name,))
+    assert "waiting for it to start" in _text(_page(portal_a))
+
+    again = portal_a.post("/sync/", follow=True)
+    assert "is on its way" in _text(again.content.decode())
+    assert OrmQ.objects.count() == 1
+
+    practice_a.status = Practice.Status.PAUSED
+    practice_a.save(update_fields=["status"])
+    with in_schema(practice_a):
+        SyncLog.objects.filter(kind="sync_requested").delete()
+    assert "not syncing" in _text(portal_a.post("/sync/", follow=True).content.decode())

@@ -114,3 +114,10 @@ def test_a_retry_says_what_was_queued_and_when_it_runs(portal_a, practice_a):
     again = _text(portal_a.post("/failures/retry/", {"source": "nxt_create",
                                                      "pk": request.pk}, follow=True))
     assert "already retried or cannot be retried" in again
+
+
+def test_a_stage_nobody_mapped_is_explained_as_the_agencys_to_link():
+    from integrations.selectors.failures import failure_explain
+
+    assert failure_explain("no GoHighLevel stage is mapped for Consult Booked").startswith(
+        "This pipeline stage is not linked to a stage in Aesthetix CRM yet.")

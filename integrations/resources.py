@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import BaseInstanceLoader
 
 from axconnect.spreadsheet_cells import cell_safe
 from integrations.categories import CATEGORY_LABELS, Category
@@ -86,10 +87,36 @@ class CategoryWidget(widgets.Widget):
 
 
 class NextechIdWidget(widgets.ForeignKeyWidget):
-    """A type or purpose by its Nextech id; unknown ids were already reported per row."""
+    """A type or purpose by its Nextech id; unknown ids were already reported per row.
+
+    `known` (set by the resource before an import) holds the catalog read once, so a row
+    costs no look-up."""
+
+    known: dict[str, Any] | None = None
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
-        return super().clean(nextech_id_text(value) or None, row, **kwargs)
+        text = nextech_id_text(value)
+        if self.known is not None:
+            return self.known.get(text)  # an unknown id on a row to import was reported
+        return super().clean(text or None, row, **kwargs)
+
+
+class MappingLoader(BaseInstanceLoader):
+    """Every mapping read once, found by its (type, purpose) as the row names them."""
+
+    def __init__(self, resource: Any, dataset: Any = None) -> None:
+        super().__init__(resource, dataset)
+        self.mappings = {(m.appointment_type_id, m.purpose_id): m
+                         for m in CategoryMapping.objects.select_related(
+                             "appointment_type", "purpose")}
+
+    def get_instance(self, row: Any) -> CategoryMapping | None:
+        fields = self.resource.fields
+        appointment_type = fields["appointment_type"].clean(row)
+        if appointment_type is None:
+            return None  # a blank row, skipped
+        purpose = fields["purpose"].clean(row)
+        return self.mappings.get((appointment_type.pk, purpose.pk if purpose else None))
 
 
 class SafeTextWidget(widgets.Widget):
@@ -125,6 +152,7 @@ class CategoryMappingResource(resources.ModelResource):
                   "category", "suggested", "source", "confirmed_by", "confirmed_at")
         export_order = fields
         import_id_fields = ("appointment_type", "purpose")
+        instance_loader_class = MappingLoader
         # skip_row decides: an unchanged confirmed row keeps who confirmed it.
         skip_unchanged = False
         use_transactions = True
@@ -140,8 +168,11 @@ class CategoryMappingResource(resources.ModelResource):
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         # Every row is checked against the catalog: read it once, not per row.
-        self._type_ids = set(AppointmentType.objects.values_list("nextech_id", flat=True))
-        self._purpose_ids = set(AppointmentPurpose.objects.values_list("nextech_id", flat=True))
+        types = {t.nextech_id: t for t in AppointmentType.objects.all()}
+        purposes = {p.nextech_id: p for p in AppointmentPurpose.objects.all()}
+        self.fields["appointment_type"].widget.known = types
+        self.fields["purpose"].widget.known = purposes
+        self._type_ids, self._purpose_ids = set(types), set(purposes)
 
     def get_queryset(self) -> QuerySet[CategoryMapping]:
         return (CategoryMapping.objects.select_related("appointment_type", "purpose")

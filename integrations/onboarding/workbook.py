@@ -32,7 +32,7 @@ from integrations.selectors.categories import category_outcomes_read, practice_s
 # directory before anything is unpacked) and its rows are capped.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 5_000
+MAX_ROWS = 2_000
 UPLOAD_LIMIT_TEXT = "Choose an .xlsx or .csv file of at most 2 MB."
 TOO_MANY_ROWS_TEXT = (f"The file has more than {MAX_ROWS:,} rows; a category spreadsheet has "
                       "one per appointment type and purpose. Start from an exported "

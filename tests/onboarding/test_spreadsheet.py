@@ -163,12 +163,13 @@ def test_every_kind_of_bad_row_is_reported_with_its_row_number(dana: User) -> No
 @pytest.mark.usefixtures("catalog")
 def test_empty_rows_left_at_the_end_of_a_sheet_are_ignored(dana: User) -> None:
     sheet = xlsx_build([["10", "Follow Up", "", "", "Block"], ["", "", "", "", ""],
+                        ["77", "Gone since the export", "", "", ""],  # nothing to decide
                         [None, None, None, None, None]])
 
     result = category_spreadsheet_import(file_bytes=sheet, format="xlsx", user=dana,
                                          dry_run=False)
 
-    assert result.imported and (result.new, result.skipped) == (1, 2)
+    assert result.imported and (result.new, result.skipped, result.waiting) == (1, 2, 1)
     assert _categories()[("10", None)] == ("Block", "imported")
 
 

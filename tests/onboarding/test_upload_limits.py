@@ -103,7 +103,7 @@ def _text(response: Any) -> str:
 @pytest.mark.parametrize(("name", "build", "says"), [
     ("categories.xlsx", None, "The workbook unpacks to 400 MB, more than a category "
                               "spreadsheet can hold (20 MB)."),
-    ("categories.csv", _fifty_thousand_rows, "The file has more than 5,000 rows"),
+    ("categories.csv", _fifty_thousand_rows, "The file has more than 2,000 rows"),
 ])
 def test_an_oversized_sheet_is_refused_at_once_without_growing_the_worker(
         portal: Client, bomb: bytes, name: str, build: Callable[[], bytes] | None,

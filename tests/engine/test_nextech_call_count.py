@@ -13,6 +13,7 @@ from tenants.poll_budget import practice_calls_today, practice_poll_finished
 
 def test_each_tick_adds_the_requests_nextech_received_to_the_day(rig, in_practice):
     seen_before = rig.nextech_adapter.requests_seen
+    NextechCallDay.objects.filter(practice=in_practice).delete()  # another test's, committed
     rig.book(rig.patient_add(), type_id="5")
     for _ in range(2):
         rig.later()

@@ -15,7 +15,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from integrations.models import SyncLog
-from tenants.models import Practice
+from tenants.models import NextechCallDay, Practice
 from tests.support.pgbouncer import running_pgbouncer
 from tests.support.qcluster import ROOT
 
@@ -39,6 +39,8 @@ def _active_practices(django_db_blocker) -> Iterator[None]:
 
 
 def _logs_clear() -> None:
+    """The ticks' traces: their logs, and the day's Nextech call count they added to."""
+    NextechCallDay.objects.filter(practice__schema_name__in=SCHEMAS).delete()
     for schema in SCHEMAS:
         with schema_context(schema):
             SyncLog.objects.filter(kind__in=["tick", "tick_skipped"]).delete()

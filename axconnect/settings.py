@@ -12,7 +12,6 @@ from cryptography.fernet import Fernet
 from csp.constants import NONCE as CSP_NONCE
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
-from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 
 from axconnect.env import (
     REQUIRED_IN_PRODUCTION,
@@ -219,9 +218,6 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [CSP_SELF],
         "script-src": [CSP_SELF],
         "style-src": [CSP_SELF, CSP_NONCE],
-        # Style attributes (layout tweaks in templates, the SVG charts) cannot carry a
-        # nonce; they run no code, unlike scripts, which stay self-only.
-        "style-src-attr": [CSP_UNSAFE_INLINE],
         "img-src": [CSP_SELF, "data:"],
         "font-src": [CSP_SELF],
         "connect-src": [CSP_SELF],

@@ -18,6 +18,7 @@ from integrations.sandbox_kit.transport import BackgroundServer
 from tenants.models import Membership, Practice
 from tenants.services import public_tenant_ensure
 from tests.browser.test_ghl_connect import chromium_page
+from tests.support.staff import staff_login
 
 
 def _policy(response) -> dict[str, list[str]]:
@@ -37,10 +38,11 @@ def staff(practices, db) -> User:
     ("alpha.localhost", "/activity/"),
     ("localhost", "/admin/"),  # the agency admin
     ("localhost", "/admin/tenants/practice/"),
+    ("localhost", "/admin/tenants/practicehealth/"),
 ])
 def test_pages_carry_a_policy_without_inline_script(staff, host, path):
     client = Client(HTTP_HOST=host)
-    client.force_login(staff)
+    staff_login(client, staff)
 
     response = client.get(path)
 
@@ -60,7 +62,7 @@ def test_pages_carry_a_policy_without_inline_script(staff, host, path):
 
 def test_the_nonce_is_new_on_every_response(staff):
     client = Client(HTTP_HOST="alpha.localhost")
-    client.force_login(staff)
+    staff_login(client, staff)
     nonces = {_policy(client.get("/"))["style-src"][-1] for _ in range(2)}
     assert len(nonces) == 2
 
@@ -77,7 +79,7 @@ def served(practices, django_db_blocker, settings) -> Iterator[dict]:
         sessions = {}
         for host in ("localhost", "alpha.localhost"):
             signed_in = Client(HTTP_HOST=host)
-            signed_in.force_login(user)
+            staff_login(signed_in, user)
             sessions[host] = signed_in.cookies["sessionid"].value
         port = web.url.rsplit(":", 1)[1]
         try:
@@ -89,7 +91,9 @@ def served(practices, django_db_blocker, settings) -> Iterator[dict]:
 def test_portal_and_admin_pages_work_under_the_policy(served):
     port, practice = served["port"], served["practice"]
     pages = [f"http://alpha.localhost:{port}/", f"http://alpha.localhost:{port}/activity/",
+             f"http://alpha.localhost:{port}/review/",
              f"http://localhost:{port}/admin/",
+             f"http://localhost:{port}/admin/tenants/practicehealth/",
              f"http://localhost:{port}/admin/tenants/practice/{practice.pk}/change/"]
     refused: list[str] = []
     with chromium_page() as page:
@@ -111,6 +115,6 @@ def test_portal_and_admin_pages_work_under_the_policy(served):
             "marks => marks.map(m => getComputedStyle(m).color)")
     assert refused == []
     # The portal's own (nonce'd) stylesheet applied: its dark header.
-    assert styles[pages[0]] == styles[pages[1]] == "rgb(29, 35, 48)"
+    assert styles[pages[0]] == styles[pages[1]] == styles[pages[2]] == "rgb(29, 35, 48)"
     # The practice page's onboarding checklist kept its colours.
     assert onboarding_marks and set(onboarding_marks) <= {"rgb(46, 125, 50)", "rgb(179, 38, 30)"}

@@ -36,11 +36,11 @@ def activity_search(request: HttpRequest) -> HttpResponse:
     # access logs, proxies, browser history and Referer headers.
     patients = list(patient_search(query=filters.patient)) if filters.patient else []
     events = activity_list(filters=filters, time_zone=practice.time_zone)
-    # Every patient the page names (a search result, an event's patient) is an access.
-    patient_access_record(
-        user=request.user, view="activity list",
-        patient_refs=[p.nextech_id for p in patients] + [e.patient_ref for e in events
-                                                        if e.patient_ref])
+    # Every patient the page names is an access: the search's results, the events' patients.
+    patient_access_record(user=request.user, view="search",
+                          patient_refs=[p.nextech_id for p in patients])
+    patient_access_record(user=request.user, view="activity list",
+                          patient_refs=[e.patient_ref for e in events if e.patient_ref])
     context = {
         "form": form,
         "filters": filters,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import openpyxl
 import pytest
@@ -120,6 +120,12 @@ def rig(django_db_setup, django_db_blocker, settings, tmp_path) -> Iterator[Rig]
 def _login(page: Page, origin: str, rig: Rig) -> None:
     """The admin's two steps: password, then the code the authenticator app shows now."""
     page.goto(f"{origin}/admin/")
+    _sign_in_here(page, rig)
+
+
+def _sign_in_here(page: Page, rig: Any) -> None:
+    """On an admin sign-in page: the password, then the authenticator's code. `rig` is
+    anything with the staff member's `username` and authenticator `app`."""
     page.fill("#id_username", rig.username)
     page.fill("#id_password", STAFF_PASSWORD)
     page.click("input[type=submit]")

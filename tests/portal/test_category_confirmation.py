@@ -13,6 +13,7 @@ from integrations.models import AppointmentType, CategoryMapping, SyncLog
 from integrations.nextech.sandbox import actions
 from integrations.onboarding import catalog_pull
 from tests.portal.conftest import tick
+from tests.support.staff import staff_login
 
 
 def _messages(response) -> str:
@@ -71,7 +72,7 @@ def test_a_suggestion_confirmed_in_the_practice_admin_moves_the_contact(rig, in_
 
     staff = User.objects.create_superuser("agent", "agent@example.com", "a long password 42")
     admin = Client(HTTP_HOST="alpha.localhost")
-    admin.force_login(staff)
+    staff_login(admin, staff)
     response = admin.post("/admin/integrations/categorymapping/", {
         "action": "suggestions_confirm_selected", "_selected_action": [mapping.pk]}, follow=True)
     assert "1 suggested category confirmed" in _messages(response)

@@ -69,7 +69,7 @@ def test_staff_with_a_practice_grant_open_it_and_each_patient_seen_is_logged(
     sam = _staff("sam")
     Membership.objects.create(user=sam, practice=practice_a, role=Membership.Role.STAFF)
     client = _on("alpha.localhost", sam)
-    assert client.get("/activity/", {"q": "Reyes"}).status_code == 200
+    assert client.post("/activity/", {"patient": "Reyes"}).status_code == 200
     assert client.get("/activity/p-1/").status_code == 200
     assert client.get("/failures/").status_code == 200
     assert _logged(practice_a) == [("sam", "p-1", "search"), ("sam", "p-1", "activity"),

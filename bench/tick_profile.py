@@ -103,13 +103,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "axconnect.settings")
     django.setup()
     logging.disable(logging.INFO)  # every tick logs; as in production at WARNING
-    from django.core.management import call_command
+    from bench.practices import bench_database_ready
 
-    from bench.practices import bench_leftovers_drop
-
-    call_command("migrate_schemas", shared=True, verbosity=0, interactive=False)
-    bench_leftovers_drop()
-    call_command("migrate_schemas", verbosity=0, interactive=False)
+    bench_database_ready()
     costs = ticks_measure(ticks=args.ticks, profile=args.profile, sort=args.sort)
     for cost in costs:
         if cost.profile:

@@ -115,8 +115,11 @@ def resource_read(
     since_default: datetime,
     result: ReadResult,
     max_pages: int = MAX_PAGES_PER_RESOURCE,
+    cursor: Cursor | None = None,
 ) -> None:
-    cursor, _ = Cursor.objects.get_or_create(resource=resource)
+    """Read one resource's changes from its cursor (`cursor`: already read this tick)."""
+    if cursor is None:
+        cursor, _ = Cursor.objects.get_or_create(resource=resource)
     if not cursor.resume_link:
         cursor.scan_started_at = clock.now()
     feed = client.changes_poll(
@@ -158,10 +161,22 @@ def backfill_pending() -> Cursor | None:
     return Cursor.objects.filter(resource=BACKFILL, position__isnull=True).first()
 
 
+def cursors_read() -> dict[str, Cursor]:
+    """Every cursor of the practice by resource, in one query (the tick holds its lock,
+    so nobody else moves them meanwhile)."""
+    return {cursor.resource: cursor for cursor in Cursor.objects.all()}
+
+
 def backfill_read(*, client: NextechClient, clock: Clock, result: ReadResult,
-                  max_pages: int = BACKFILL_PAGES_PER_TICK) -> None:
-    """A bounded share of the backfill per tick: throttled, and resumable after anything."""
-    cursor = backfill_pending()
+                  max_pages: int = BACKFILL_PAGES_PER_TICK,
+                  cursors: dict[str, Cursor] | None = None) -> None:
+    """A bounded share of the backfill per tick: throttled, and resumable after anything.
+    `cursors`: the practice's cursors already read this tick (`cursors_read`)."""
+    if cursors is None:
+        cursor = backfill_pending()
+    else:
+        cursor = cursors.get(BACKFILL)
+        cursor = cursor if cursor is not None and cursor.position is None else None
     if cursor is None or cursor.window_start is None or cursor.window_end is None:
         return
     feed = client.appointments_between(start=cursor.window_start, end=cursor.window_end,
@@ -179,9 +194,11 @@ def backfill_read(*, client: NextechClient, clock: Clock, result: ReadResult,
 
 
 def changes_read(
-    *, client: NextechClient, clock: Clock, payments: bool, since_default: datetime
+    *, client: NextechClient, clock: Clock, payments: bool, since_default: datetime,
+    cursors: dict[str, Cursor] | None = None,
 ) -> ReadResult:
-    """Read every resource the practice syncs; returns what was stored."""
+    """Read every resource the practice syncs; returns what was stored. `cursors`: the
+    practice's cursors already read this tick (`cursors_read`); missing ones are made."""
     result = ReadResult()
     resources = [APPOINTMENTS, PATIENTS] + ([PAYMENTS] if payments else [])
     for resource in resources:
@@ -191,5 +208,6 @@ def changes_read(
             clock=clock,
             since_default=since_default,
             result=result,
+            cursor=(cursors or {}).get(resource),
         )
     return result

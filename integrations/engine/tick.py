@@ -117,7 +117,7 @@ def _tick_run(
                             cursors=cursors)
         backfill_read(client=nextech, clock=clock, result=read, cursors=cursors)
         ctx = Context(
-            rules=rules_load(practice, settings=settings),
+            rules_source=lambda: rules_load(practice, settings=settings),
             time_zone=practice.time_zone,
             region=practice.country,
             today=local_date(now, practice.time_zone),

@@ -129,24 +129,35 @@ def resource_read(
         max_pages=max_pages,
         resume_link=cursor.resume_link or None,
     )
+    ended = False  # the scan's end written with its last page
     for page in feed:
+        # No next page: the scan ends with this one, and the cursor moves in the same
+        # write that stores the page (one UPDATE, not one for the page and one for the end).
+        ended = feed.resume_link is None
         with transaction.atomic():
             _store(resource, page.items, page.errors, result)
-            cursor.resume_link = feed.resume_link or ""
+            if ended:
+                _scan_end(cursor, clock)
+            else:
+                cursor.resume_link = feed.resume_link or ""
             cursor.save()
         crashpoint("read.page_stored")
         result.pages += 1
-    with transaction.atomic():
-        if feed.complete:
-            # Everything stamped before the scan began has been read; what changed since
-            # carries a newer stamp and is caught by the next scan (from here less the
-            # overlap). Not the newest stamp read: a quiet practice would then re-read its
-            # last changes on every tick.
-            cursor.position = cursor.scan_started_at or clock.now()
-            cursor.resume_link = ""
-            cursor.scan_started_at = None
-        cursor.save()
+    if not ended:
+        with transaction.atomic():
+            if feed.complete:
+                _scan_end(cursor, clock)
+            cursor.save()
     result.complete[resource] = feed.complete
+
+
+def _scan_end(cursor: Cursor, clock: Clock) -> None:
+    # Everything stamped before the scan began has been read; what changed since carries
+    # a newer stamp and is caught by the next scan (from here less the overlap). Not the
+    # newest stamp read: a quiet practice would then re-read its last changes every tick.
+    cursor.position = cursor.scan_started_at or clock.now()
+    cursor.resume_link = ""
+    cursor.scan_started_at = None
 
 
 def backfill_start(*, start: date, end: date, clock: Clock) -> Cursor:

@@ -20,18 +20,12 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "axconnect.settings")
     django.setup()
     logging.disable(logging.INFO)  # every tick logs; the table is the output
-    from django.core.management import call_command
-
-    from bench.practices import bench_leftovers_drop
+    from bench.practices import bench_database_ready
     from bench.report import bench_document, report_table
     from bench.run import bench_notes, bench_run
     from bench.sizes import FULL, TINY
 
-    # As `make demo` does, the database is brought up to date first; a killed run's
-    # practices go before the tenant schemas are migrated (their schema may be half gone).
-    call_command("migrate_schemas", shared=True, verbosity=0, interactive=False)
-    bench_leftovers_drop()
-    call_command("migrate_schemas", verbosity=0, interactive=False)
+    bench_database_ready()
     sizes = TINY if args.tiny else FULL
     results = bench_run(sizes=sizes)
     notes = bench_notes(results, sizes)

@@ -52,6 +52,16 @@ def bench_leftovers_drop() -> int:
     return len(left)
 
 
+def bench_database_ready() -> None:
+    """As `make demo` does, bring the database up to date; a killed run's practices go
+    before the tenant schemas are migrated (their schema may be half gone)."""
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", shared=True, verbosity=0, interactive=False)
+    bench_leftovers_drop()
+    call_command("migrate_schemas", verbosity=0, interactive=False)
+
+
 @contextmanager
 def bench_practices(*, label: str, count: int = 1, payments: bool = False
                     ) -> Iterator[list[Practice]]:

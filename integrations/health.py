@@ -7,6 +7,7 @@ recent ticks) and its credentials, and never write.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -166,7 +167,12 @@ def practice_gauges_record(*, practice: Practice, counters: Iterable[Sample] = (
     """Publish the practice's backlog figures as Prometheus gauges (after each tick), with
     the tick's counters if given: one read and one write, whatever the number of samples."""
     schema = practice.schema_name
-    with schema_context(schema):
+    # After a tick the connection is in the schema already; entering it again would make
+    # django-tenants set the search path anew on the way in and again on the way out.
+    within: AbstractContextManager[object] = (
+        nullcontext() if connection.schema_name == schema  # type: ignore[attr-defined]
+        else schema_context(schema))
+    with within:
         pending, dead, last_success, paused = _backlog_read()
     samples = [*counters,
                Sample("axc_outbox_pending", schema, pending),

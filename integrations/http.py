@@ -8,10 +8,13 @@ Each client supplies its own error table (status -> kind) and backoff policy.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, ClassVar
 
 import requests
@@ -24,6 +27,37 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = (5.0, 30.0)
 # Methods whose repeat can act twice: after a read timeout they are not re-sent blindly.
 _NOT_REPLAYABLE = frozenset({"POST", "PATCH"})
+
+
+# What `requests` looks up in the environment on every call when a session trusts it.
+_ENVIRONMENT_SETTINGS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
+                         "requests_ca_bundle", "curl_ca_bundle")
+_thread_sessions = threading.local()
+
+
+def _environment_configures_http() -> bool:
+    names = {name.lower() for name, value in os.environ.items() if value}
+    return any(name in names for name in _ENVIRONMENT_SETTINGS)
+
+
+def thread_session() -> requests.Session:
+    """This thread's kept-alive HTTP session, shared by every client the thread makes.
+
+    A tick then reuses the connections (and TLS sessions) of the thread's last tick
+    instead of opening new ones. Nothing of one practice stays on it for the next: the
+    clients send their tokens and practice headers with each request, never on the
+    session, and it keeps no cookie a server sets. It trusts the environment (proxies,
+    a CA bundle) only when the environment sets one, so a call does not scan it for
+    nothing. A forked worker makes its own: sockets must not be shared across processes.
+    """
+    held = getattr(_thread_sessions, "held", None)
+    if held is not None and held[0] == os.getpid():
+        return held[1]
+    session = requests.Session()
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    session.trust_env = _environment_configures_http()
+    _thread_sessions.held = (os.getpid(), session)
+    return session
 
 
 class ErrorKind(StrEnum):
@@ -118,7 +152,7 @@ class ApiClientBase:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
+        self.session = session or thread_session()
         self.clock = clock
         self.timeout = timeout
         self.calls = 0  # requests sent, including retries and token calls

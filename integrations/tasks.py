@@ -19,6 +19,7 @@ from integrations.locking import practice_tick_lock
 from integrations.models import SyncLog, SyncState
 from integrations.tick_pool import process_tick_pool
 from tenants.models import Practice
+from tenants.models.credentials import practice_with_credentials
 from tenants.poll_budget import practice_poll_finished
 from tenants.poll_plan import OpeningHoursError
 from tenants.schedule import practice_is_polled
@@ -58,7 +59,8 @@ def practice_poll(schema_name: str, slot: str | None = None) -> dict[str, Any]:
 def _practice_poll(schema_name: str, *, slot: datetime | None) -> dict[str, Any]:
     # A worker reuses its connection; start from public whatever the last task left.
     connection.set_schema_to_public()  # type: ignore[attr-defined]
-    practice = Practice.objects.filter(schema_name=schema_name).first()
+    # With both credentials: building the tick's clients then reads nothing more.
+    practice = practice_with_credentials(schema_name=schema_name)
     if practice is None or practice.is_public:
         return {"practice": schema_name, "skipped": "no such practice"}
     if not practice_is_polled(practice):

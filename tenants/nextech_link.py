@@ -19,6 +19,7 @@ from integrations.nextech.client import NextechClient
 from integrations.nextech.errors import config_error
 from tenants.credential_urls import credential_url_refusal
 from tenants.models import NextechCredential, Practice
+from tenants.models.credentials import practice_credential
 
 
 class CredentialTokenStore:
@@ -72,7 +73,7 @@ def nextech_credentials(credential: NextechCredential, *, flavor: str) -> Creden
 def nextech_client_for(
     *, practice: Practice, session: requests.Session | None = None, clock: Clock = SYSTEM_CLOCK
 ) -> NextechClient:
-    credential = NextechCredential.objects.filter(practice=practice).first()
+    credential = practice_credential(practice, NextechCredential)
     if credential is None or credential.practice_guid is None:
         raise config_error("Nextech is not connected: enter the credentials in the admin")
     refused = credential_url_refusal(credential)

@@ -93,8 +93,9 @@ def patient_history(
     return appointments, payments
 
 
-def rules_load(practice: Practice) -> Rules:
-    settings = EngineSettings.current()
+def rules_load(practice: Practice, *, settings: EngineSettings | None = None) -> Rules:
+    """The practice's rules; `settings`: its EngineSettings when already read."""
+    settings = settings or EngineSettings.current()
     categories: dict[tuple[str, str | None], Category] = {}
     suggestions: dict[tuple[str, str | None], Category] = {}
     for mapping in CategoryMapping.objects.select_related("appointment_type", "purpose"):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -66,11 +67,18 @@ class OutboxSender:
 
     def __init__(self, *, client: GhlClient) -> None:
         self.client = client
-        self.field_ids = dict(CrmField.objects.values_list("key", "ghl_field_id"))
-        self.stages = {m.canonical_stage: m for m in StageMapping.objects.all()}
         self._patients: dict[str, KnownPatient] = {}
         self._contacts_created: set[str] = set()  # patients whose contact this drain created
         self._enrolled: dict[str, list[str]] = {}  # see _enrolments
+
+    # Read on the first send that needs them: a drain with nothing due reads neither.
+    @cached_property
+    def field_ids(self) -> dict[str, str]:
+        return dict(CrmField.objects.values_list("key", "ghl_field_id"))
+
+    @cached_property
+    def stages(self) -> dict[str, StageMapping]:
+        return {m.canonical_stage: m for m in StageMapping.objects.all()}
 
     def _patient(self, op: OutboxOp) -> KnownPatient:
         # One read per patient per drain; the handlers below keep the cached row current.

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -61,12 +62,18 @@ class ProcessResult:
 
 @dataclass(frozen=True)
 class Context:
-    rules: Rules
+    rules_source: Callable[[], Rules]  # e.g. `lambda: rules_load(practice)`
     time_zone: str
     region: str
     today: date
     now: datetime
     tick_id: Any
+
+    @cached_property
+    def rules(self) -> Rules:
+        """Read when the first patient needs them, once: a tick with nothing new to
+        process reads no rules (categories, automations, routing) at all."""
+        return self.rules_source()
 
 
 def _patient_of(item: InboxItem, record: Any) -> str:

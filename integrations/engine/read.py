@@ -115,8 +115,11 @@ def resource_read(
     since_default: datetime,
     result: ReadResult,
     max_pages: int = MAX_PAGES_PER_RESOURCE,
+    cursor: Cursor | None = None,
 ) -> None:
-    cursor, _ = Cursor.objects.get_or_create(resource=resource)
+    """Read one resource's changes from its cursor (`cursor`: already read this tick)."""
+    if cursor is None:
+        cursor, _ = Cursor.objects.get_or_create(resource=resource)
     if not cursor.resume_link:
         cursor.scan_started_at = clock.now()
     feed = client.changes_poll(
@@ -126,24 +129,35 @@ def resource_read(
         max_pages=max_pages,
         resume_link=cursor.resume_link or None,
     )
+    ended = False  # the scan's end written with its last page
     for page in feed:
+        # No next page: the scan ends with this one, and the cursor moves in the same
+        # write that stores the page (one UPDATE, not one for the page and one for the end).
+        ended = feed.resume_link is None
         with transaction.atomic():
             _store(resource, page.items, page.errors, result)
-            cursor.resume_link = feed.resume_link or ""
+            if ended:
+                _scan_end(cursor, clock)
+            else:
+                cursor.resume_link = feed.resume_link or ""
             cursor.save()
         crashpoint("read.page_stored")
         result.pages += 1
-    with transaction.atomic():
-        if feed.complete:
-            # Everything stamped before the scan began has been read; what changed since
-            # carries a newer stamp and is caught by the next scan (from here less the
-            # overlap). Not the newest stamp read: a quiet practice would then re-read its
-            # last changes on every tick.
-            cursor.position = cursor.scan_started_at or clock.now()
-            cursor.resume_link = ""
-            cursor.scan_started_at = None
-        cursor.save()
+    if not ended:
+        with transaction.atomic():
+            if feed.complete:
+                _scan_end(cursor, clock)
+            cursor.save()
     result.complete[resource] = feed.complete
+
+
+def _scan_end(cursor: Cursor, clock: Clock) -> None:
+    # Everything stamped before the scan began has been read; what changed since carries
+    # a newer stamp and is caught by the next scan (from here less the overlap). Not the
+    # newest stamp read: a quiet practice would then re-read its last changes every tick.
+    cursor.position = cursor.scan_started_at or clock.now()
+    cursor.resume_link = ""
+    cursor.scan_started_at = None
 
 
 def backfill_start(*, start: date, end: date, clock: Clock) -> Cursor:
@@ -158,10 +172,22 @@ def backfill_pending() -> Cursor | None:
     return Cursor.objects.filter(resource=BACKFILL, position__isnull=True).first()
 
 
+def cursors_read() -> dict[str, Cursor]:
+    """Every cursor of the practice by resource, in one query (the tick holds its lock,
+    so nobody else moves them meanwhile)."""
+    return {cursor.resource: cursor for cursor in Cursor.objects.all()}
+
+
 def backfill_read(*, client: NextechClient, clock: Clock, result: ReadResult,
-                  max_pages: int = BACKFILL_PAGES_PER_TICK) -> None:
-    """A bounded share of the backfill per tick: throttled, and resumable after anything."""
-    cursor = backfill_pending()
+                  max_pages: int = BACKFILL_PAGES_PER_TICK,
+                  cursors: dict[str, Cursor] | None = None) -> None:
+    """A bounded share of the backfill per tick: throttled, and resumable after anything.
+    `cursors`: the practice's cursors already read this tick (`cursors_read`)."""
+    if cursors is None:
+        cursor = backfill_pending()
+    else:
+        cursor = cursors.get(BACKFILL)
+        cursor = cursor if cursor is not None and cursor.position is None else None
     if cursor is None or cursor.window_start is None or cursor.window_end is None:
         return
     feed = client.appointments_between(start=cursor.window_start, end=cursor.window_end,
@@ -183,9 +209,11 @@ def backfill_read(*, client: NextechClient, clock: Clock, result: ReadResult,
 
 
 def changes_read(
-    *, client: NextechClient, clock: Clock, payments: bool, since_default: datetime
+    *, client: NextechClient, clock: Clock, payments: bool, since_default: datetime,
+    cursors: dict[str, Cursor] | None = None,
 ) -> ReadResult:
-    """Read every resource the practice syncs; returns what was stored."""
+    """Read every resource the practice syncs; returns what was stored. `cursors`: the
+    practice's cursors already read this tick (`cursors_read`); missing ones are made."""
     result = ReadResult()
     resources = [APPOINTMENTS, PATIENTS] + ([PAYMENTS] if payments else [])
     for resource in resources:
@@ -195,5 +223,6 @@ def changes_read(
             clock=clock,
             since_default=since_default,
             result=result,
+            cursor=(cursors or {}).get(resource),
         )
     return result

@@ -17,16 +17,29 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+_AS_IS = (str, int, float, type(None))  # most values of a record: nothing to convert
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def record_encode(record: Any) -> Any:
-    """A frozen dataclass (possibly nested) as JSON-safe values."""
-    if dataclasses.is_dataclass(record) and not isinstance(record, type):
-        return {f.name: record_encode(getattr(record, f.name)) for f in dataclasses.fields(record)}
-    if isinstance(record, tuple | list):
-        return [record_encode(item) for item in record]
+    """A frozen dataclass (possibly nested) as JSON-safe values. Every page of every tick
+    goes through here, value by value: the common cases are tested first, and each
+    class's field names are looked up once."""
+    if isinstance(record, _AS_IS):
+        return record
     if isinstance(record, datetime | date):
         return record.isoformat()
+    if isinstance(record, tuple | list):
+        return [record_encode(item) for item in record]
     if isinstance(record, Decimal):
         return str(record)
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        return {name: record_encode(getattr(record, name))
+                for name in _field_names(type(record))}
     return record
 
 

@@ -19,11 +19,11 @@ from integrations.clock import SYSTEM_CLOCK, Clock
 from integrations.engine.facts_load import local_date, rules_load
 from integrations.engine.outbox import WritesPaused, outbox_drain
 from integrations.engine.process import Context, inbox_process
-from integrations.engine.read import backfill_read, backfill_start, changes_read
+from integrations.engine.read import backfill_read, backfill_start, changes_read, cursors_read
 from integrations.ghl.client import GhlClient
 from integrations.health import WRITES_PAUSED_PREFIX, practice_gauges_record
 from integrations.http import ApiError, ErrorKind
-from integrations.models import Cursor, EngineSettings, SyncLog, SyncState
+from integrations.models import EngineSettings, SyncLog, SyncState
 from integrations.nextech.client import NextechClient
 from integrations.nextech.resources import Patient
 from integrations.nxt_create.reconcile import nxt_create_reconcile
@@ -96,9 +96,7 @@ def _tick_run(
     ghl: GhlClient | None,
     clock: Clock,
 ) -> dict[str, Any]:
-    state = SyncState.current()
-    state.last_tick_started_at = timezone.now()
-    state.save(update_fields=["last_tick_started_at"])
+    state = SyncState.tick_started(timezone.now())
     summary: dict[str, Any] = {"tick_id": str(tick_id), "events_processed": 0, "errors": 0}
     before = _usage(nextech, ghl)
     try:
@@ -106,18 +104,23 @@ def _tick_run(
         ghl = ghl or _ghl_client(practice, clock)
         before = _usage(nextech, ghl)
         now = clock.now()
+        # Read once for the whole tick: the settings and the cursors.
         settings = EngineSettings.current()
-        if not Cursor.objects.exists():
+        cursors = cursors_read()
+        if not cursors:
             # First activation: recent changes come through the cursors; the backfill
             # also brings upcoming and recent visits that have not changed lately.
             today = local_date(now, practice.time_zone)
-            backfill_start(start=today - timedelta(days=settings.backfill_days_past),
-                           end=today + timedelta(days=settings.backfill_days_future), clock=clock)
+            backfill = backfill_start(
+                start=today - timedelta(days=settings.backfill_days_past),
+                end=today + timedelta(days=settings.backfill_days_future), clock=clock)
+            cursors[backfill.resource] = backfill
         read = changes_read(client=nextech, clock=clock, payments=practice.payments_enabled,
-                            since_default=now - timedelta(days=settings.backfill_days_past))
-        backfill_read(client=nextech, clock=clock, result=read)
+                            since_default=now - timedelta(days=settings.backfill_days_past),
+                            cursors=cursors)
+        backfill_read(client=nextech, clock=clock, result=read, cursors=cursors)
         ctx = Context(
-            rules=rules_load(practice),
+            rules_source=lambda: rules_load(practice, settings=settings),
             time_zone=practice.time_zone,
             region=practice.country,
             today=local_date(now, practice.time_zone),
@@ -131,7 +134,8 @@ def _tick_run(
         # at most every `nxt_create_reconcile_minutes` (5 by default), so idle ticks between
         # those searches still make zero GoHighLevel calls.
         reconciled = nxt_create_reconcile(practice=practice,
-                                          clients=Clients(nextech=nextech, ghl=ghl, clock=clock))
+                                          clients=Clients(nextech=nextech, ghl=ghl, clock=clock),
+                                          settings=settings)
     except ApiError as exc:
         summary["errors"] += 1
         summary.update(_usage_since(before, nextech, ghl),

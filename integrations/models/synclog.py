@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 
 
@@ -46,4 +48,17 @@ class SyncState(models.Model):
     @classmethod
     def current(cls) -> SyncState:
         state, _ = cls.objects.get_or_create(pk=1)
+        return state
+
+    @classmethod
+    def tick_started(cls, at: datetime) -> SyncState:
+        """Record a tick's start in one statement (the row is read only the first time).
+
+        The instance returned carries the start alone, not the other columns: the tick
+        only ever saves the fields it sets (`update_fields`)."""
+        if cls.objects.filter(pk=1).update(last_tick_started_at=at):
+            return cls(pk=1, last_tick_started_at=at)
+        state = cls.current()
+        state.last_tick_started_at = at
+        state.save(update_fields=["last_tick_started_at"])
         return state

@@ -24,13 +24,14 @@ class ReconcileResult:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-def nxt_create_reconcile(*, practice: Practice, clients: Clients,
-                         search: bool | None = None) -> ReconcileResult:
+def nxt_create_reconcile(*, practice: Practice, clients: Clients, search: bool | None = None,
+                         settings: EngineSettings | None = None) -> ReconcileResult:
     """Finish unfinished requests, and search the CRM for the tag when that is due.
 
     The unfinished ones are found locally, so a tick with none makes no CRM call. The
     search costs one call per 100 tagged contacts and runs at most every
-    `nxt_create_reconcile_minutes` (`search` forces it on or off).
+    `nxt_create_reconcile_minutes` (`search` forces it on or off; `settings`: the
+    practice's EngineSettings when already read).
     """
     result = ReconcileResult()
     done: set[str] = set()
@@ -43,7 +44,8 @@ def nxt_create_reconcile(*, practice: Practice, clients: Clients,
         done.add(contact_id)
     sweep = NxtCreateSweep.current()
     now = clients.clock.now()
-    interval = timedelta(minutes=EngineSettings.current().nxt_create_reconcile_minutes)
+    settings = settings or EngineSettings.current()
+    interval = timedelta(minutes=settings.nxt_create_reconcile_minutes)
     # Ticks start a little early or late; without this slack a tick landing a moment
     # before the mark would push the search a whole poll interval later.
     slack = timedelta(minutes=practice.poll_interval_minutes) / 2

@@ -31,6 +31,7 @@ from tenants.ghl.config import ghl_oauth_app
 from tenants.ghl.connect import ghl_connection_lost
 from tenants.ghl.tokens import DbTokenStore
 from tenants.models import GhlCredential, Practice
+from tenants.models.credentials import practice_credential
 
 T = TypeVar("T")
 
@@ -106,7 +107,7 @@ def ghl_client_for(*, practice: Practice, session: requests.Session | None = Non
     Raises `ApiError` (kind CONFIG) when the practice has no usable GoHighLevel
     credentials; the practice is then already marked as needing a reconnect.
     """
-    credential = GhlCredential.objects.filter(practice=practice).first()
+    credential = practice_credential(practice, GhlCredential)
     try:
         if credential is None:
             raise reconnect_error("GoHighLevel is not connected")

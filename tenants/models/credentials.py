@@ -6,6 +6,8 @@ admin, never logged.
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 from django.conf import settings
 from django.db import models
 
@@ -97,3 +99,30 @@ class GhlCredential(models.Model):
 
     def __str__(self) -> str:
         return f"GoHighLevel credentials for {self.practice}"
+
+
+C = TypeVar("C", NextechCredential, GhlCredential)
+
+# Marks a practice read together with its credentials by `practice_with_credentials`.
+# Only such an instance's cached credentials are trusted: Django also caches a credential
+# on the practice instance it was created with, which may be long stale by now.
+_READ_WITH_CREDENTIALS = "_read_with_credentials"
+
+
+def practice_with_credentials(*, schema_name: str) -> Practice | None:
+    """The practice and both its credentials in one query (the tick's, read fresh for
+    each tick): building its clients then reads nothing more."""
+    practice = (Practice.objects.select_related("nextech_credential", "ghl_credential")
+                .filter(schema_name=schema_name).first())
+    if practice is not None:
+        setattr(practice, _READ_WITH_CREDENTIALS, True)
+    return practice
+
+
+def practice_credential(practice: Practice, model: type[C]) -> C | None:
+    """The practice's credential row of `model`: the one read with the practice by
+    `practice_with_credentials`, else read now."""
+    relation = model._meta.get_field("practice").remote_field
+    if getattr(practice, _READ_WITH_CREDENTIALS, False) and relation.is_cached(practice):
+        return cast("C | None", relation.get_cached_value(practice))
+    return model.objects.filter(practice=practice).first()

@@ -73,7 +73,8 @@ def _run(rig, practice, polls: list[list[Any]]) -> dict[str, Any]:
     practice.payments_enabled = True
     rig.fresh_location()
     rig.crm_setup()
-    ctx = Context(rules=rules_load(practice), time_zone="America/New_York", region="US",
+    ctx = Context(rules_source=lambda: rules_load(practice), time_zone="America/New_York",
+                  region="US",
                   today=T0.date(), now=T0, tick_id=None)
     for records in polls:
         _poll(records)

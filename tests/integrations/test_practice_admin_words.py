@@ -8,12 +8,13 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from integrations.models import KnownPatient, OutboxOp, PatientAccessLog, SyncLog
+from tests.support.staff import staff_login
 
 
 @pytest.fixture
 def staff(in_practice) -> Client:
     client = Client(HTTP_HOST="alpha.localhost")
-    client.force_login(User.objects.create_superuser("ops", "ops@example.com", "horse 42"))
+    staff_login(client, User.objects.create_superuser("ops", "ops@example.com", "horse 42"))
     return client
 
 

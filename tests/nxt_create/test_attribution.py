@@ -13,6 +13,7 @@ from integrations.clock import SimulatedClock
 from integrations.models import EngineSettings, NxtCreateRequest, ReferralSourceMapping
 from integrations.nxt_create.service import Outcome
 from tests.nxt_create.conftest import NxtRig
+from tests.support.staff import staff_login
 
 FACEBOOK_AD = {"url": "https://alpha.example/lp", "utmSource": "facebook",
                "utmMedium": "paid_social"}
@@ -103,7 +104,7 @@ def test_practice_plus_needs_no_default_for_a_mapped_source(rig, in_practice):
 def test_staff_map_sources_in_the_practice_admin(rig, in_practice):
     user = User.objects.create_superuser("ref.agency", "agency@example.com", "correct horse 42")
     staff = Client(HTTP_HOST="alpha.localhost")
-    staff.force_login(user)
+    staff_login(staff, user)
     url = "/admin/integrations/referralsourcemapping/"
     answer = staff.post(f"{url}add/", {"crm_source": "Instagram",
                                         "nextech_referral_source_id": "3",

@@ -25,6 +25,7 @@ from integrations.models import CategoryUpload
 from integrations.onboarding.workbook import MAX_UPLOAD_BYTES
 from tests.onboarding.sheets import HEADERS, xlsx_build
 from tests.portal.conftest import member_make
+from tests.support.staff import staff_login
 
 UNZIPPED_MB = 400
 SHEET_XML = "xl/worksheets/sheet1.xml"
@@ -124,7 +125,7 @@ def test_an_oversized_sheet_is_refused_at_once_without_growing_the_worker(
 
 def test_the_practice_admin_refuses_the_same_workbook(practice_a: Any, bomb: bytes) -> None:
     staff = Client(HTTP_HOST="alpha.localhost")
-    staff.force_login(User.objects.create_superuser("sam", "sam@example.com", "long pass 42"))
+    staff_login(staff, User.objects.create_superuser("sam", "sam@example.com", "long pass 42"))
 
     response, seconds, python_mb, rss_mb = _measured(lambda: staff.post(
         "/admin/integrations/categorymapping/import/", {

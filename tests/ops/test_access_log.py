@@ -49,10 +49,10 @@ def _search(url: str, host: str, session_id: str) -> requests.Response:
     page = requests.get(f"{url}/activity/", headers={"Host": host, "Cookie": cookies},
                         timeout=10)
     assert page.status_code == 200, page.text[:500]
-    form = re.search(r'<form method="(\w+)" role="search">(.*?)</form>', page.text, re.S)
+    form = re.search(r'<form method="(\w+)" role="search"[^>]*>(.*?)</form>', page.text, re.S)
     assert form is not None
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(2)))
-    fields["q"] = SEARCHED
+    fields["patient"] = SEARCHED
     csrf = page.cookies.get("csrftoken", "")
     headers = {"Host": host, "Cookie": f"{cookies}; csrftoken={csrf}"}
     if form.group(1).lower() == "post":

@@ -187,6 +187,8 @@ def _post_practice(client: Client, practice: Practice, **changes: str):
     form = {"name": practice.name, "emr_flavor": practice.emr_flavor,
             "practice_type": practice.practice_type, "time_zone": practice.time_zone,
             "country": practice.country, "poll_interval_minutes": "5",
+            "slow_poll_interval_minutes": "30", "opening_hours": practice.opening_hours,
+            "nextech_daily_call_budget": "",
             "status": practice.status, "status_reason": practice.status_reason,
             "price_per_location": "99.00", "payments": "", "_continue": "1", **changes}
     for inline in ("nextech_credential", "ghl_credential", "memberships"):

@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from axconnect.metrics import Sample, samples_write
 from integrations.models import Cursor, InboxItem, OutboxOp, SyncLog, SyncState
-from tenants.alert_conditions import REFRESH_WARNING, STALLED_INTERVALS
+from tenants.alert_conditions import REFRESH_WARNING, STALLED_INTERVALS, poll_stalled
 from tenants.models import GhlCredential, NextechCredential, Practice
 from tenants.poll_budget import practice_poll_gap
 from tenants.schedule import practice_is_polled
@@ -63,8 +63,9 @@ def _stalled(practice: Practice, state: SyncState, now: datetime, gap: timedelta
     interval its poll plan chose last: 30 minutes at night is not a stall)."""
     if not practice_is_polled(practice):
         return False
-    since = state.last_success_at or practice.status_changed_at or practice.created_at
-    return now - since > STALLED_INTERVALS * gap
+    return poll_stalled(last_success_at=state.last_success_at,
+                        polled_since=practice.status_changed_at or practice.created_at,
+                        gap=gap, now=now)
 
 
 def _problems(h: PracticeHealth) -> tuple[tuple[str, ...], int]:

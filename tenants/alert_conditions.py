@@ -100,6 +100,13 @@ def alert_inputs_read(practices: Iterable[Practice]) -> list[AlertInputs]:
     return inputs
 
 
+def poll_stalled(*, last_success_at: datetime | None, polled_since: datetime,
+                 gap: timedelta, now: datetime) -> bool:
+    """No successful poll for three of the gaps the poll plan leaves (30 minutes at night is
+    not a stall): the one rule the alerts and the health pages both apply."""
+    return now - (last_success_at or polled_since) > STALLED_INTERVALS * gap
+
+
 def alert_decide(inputs: AlertInputs, *, now: datetime) -> AlertDecision:
     """The incident conditions that hold for one practice now, and the watch's new memory."""
     grew_at = now if inputs.dead_letters > inputs.dead_letters_seen else inputs.dead_letters_grew_at
@@ -114,8 +121,8 @@ def alert_decide(inputs: AlertInputs, *, now: datetime) -> AlertDecision:
             f"The Nextech refresh token lapses at {lapses:%Y-%m-%d %H:%M} UTC; "
             "re-enter the Nextech credentials before then."
         )
-    since = inputs.last_success_at or inputs.polled_since
-    if now - since > timedelta(minutes=STALLED_INTERVALS * inputs.poll_interval_minutes):
+    if poll_stalled(last_success_at=inputs.last_success_at, polled_since=inputs.polled_since,
+                    gap=timedelta(minutes=inputs.poll_interval_minutes), now=now):
         found[Incident.Kind.STALLED] = (
             f"No successful poll since {inputs.last_success_at:%Y-%m-%d %H:%M} UTC"
             if inputs.last_success_at else "No successful poll yet"

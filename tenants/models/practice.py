@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from decimal import Decimal
 
 import phonenumbers
@@ -11,11 +10,16 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
-from tenants.poll_plan import DEFAULT_OPENING_HOURS, OpeningHoursError, opening_hours_parse
+from tenants.poll_plan import (
+    DEFAULT_OPENING_HOURS,
+    OpeningHoursError,
+    opening_hours_parse,
+    time_zone_known,
+)
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if not time_zone_known(value):
         raise ValidationError(f"{value!r} is not a known time zone (e.g. America/New_York)")
 
 

@@ -51,3 +51,37 @@ def test_a_practice_sharing_the_session_gets_neither_the_last_token_nor_cookies(
     assert seen_by_alpha["authorization"] == "Bearer alpha-secret"
     assert seen_by_bravo == {"authorization": None, "cookie": None}
     assert len(thread_session().cookies) == 0
+
+
+def _new_thread_session() -> Any:
+    made: list[Any] = []
+    thread = threading.Thread(target=lambda: made.append(thread_session()))
+    thread.start()
+    thread.join()
+    return made[0]
+
+
+def _settings_for_a_call(session: Any) -> dict[str, Any]:
+    """What requests will use for a call: the session's own, merged with the environment."""
+    return session.merge_environment_settings("https://api.example.com/x", {}, None, None, None)
+
+
+def test_a_ca_bundle_in_the_environment_verifies_calls_without_proxies_read_per_call(
+        monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy",
+                 "https_proxy", "all_proxy", "no_proxy", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/axc-test/bundle.pem")
+    session = _new_thread_session()
+
+    assert _settings_for_a_call(session)["verify"] == "/etc/axc-test/bundle.pem"
+    assert session.trust_env is False  # nothing left to look up on each call
+
+
+def test_a_proxy_in_the_environment_is_followed(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.com:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = _new_thread_session()
+
+    assert _settings_for_a_call(session)["proxies"]["https"] == "http://proxy.example.com:3128"

@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 LOCK_NAMESPACE = "axconnect:tick:"
 # First probe after 60 s of silence, then every 10 s; 6 unanswered probes end the session.
@@ -50,5 +50,15 @@ def practice_tick_lock(schema_name: str) -> Iterator[bool]:
         yield acquired
     finally:
         if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            _unlock(key)
+
+
+def _unlock(key: int) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    except DatabaseError:
+        # The connection is kept for the next tick: a lock it failed to release would
+        # stay with it (and be re-entered by this thread). Ending the session ends it.
+        connection.close()
+        raise

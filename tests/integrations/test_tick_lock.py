@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django_tenants.utils import schema_context
 
 from integrations.locking import KEEPALIVES, practice_lock_key, practice_tick_lock
@@ -48,6 +48,38 @@ def test_lock_is_refused_to_a_second_connection_while_held(practices, django_db_
     third.start()
     third.join(10)
     assert seen_by_other == [False, True]
+
+
+def test_a_lock_that_failed_to_release_goes_with_its_connection(practices,
+                                                                django_db_blocker):
+    """Tick threads keep their connection between ticks: an unlock that errors must not
+    leave the practice locked on it (every later tick skipped as still running)."""
+    outcome: list[Any] = []
+
+    def refuse_unlock(execute: Any, sql: str, *args: Any) -> Any:
+        if "pg_advisory_unlock" in sql:
+            raise DatabaseError("server closed the connection unexpectedly")
+        return execute(sql, *args)
+
+    def failing_tick() -> None:
+        with django_db_blocker.unblock(), connection.execute_wrapper(refuse_unlock):
+            try:
+                with practice_tick_lock("p_alpha") as acquired:
+                    outcome.append(acquired)
+            except DatabaseError:
+                outcome.append("unlock failed")
+        outcome.append(connection.connection is None)  # closed, not kept
+
+    def next_tick() -> None:
+        with django_db_blocker.unblock(), practice_tick_lock("p_alpha") as acquired:
+            outcome.append(acquired)
+        connection.close()
+
+    for target in (failing_tick, next_tick):
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join(10)
+    assert outcome == [True, "unlock failed", True, True]
 
 
 def test_poll_runs_the_tick_in_the_practices_schema(practice_a, settings):

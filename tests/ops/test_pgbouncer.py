@@ -47,10 +47,13 @@ def _logs_clear() -> None:
 
 
 def _ticks_through(url: str, *schemas: str, apart: float = 0, **env: str) -> list[dict]:
+    """The ticks run by a worker configured as the README says behind PgBouncer:
+    connections not kept (`DB_CONN_MAX_AGE=0`), so each tick hands its server connection
+    back when it ends."""
     done = subprocess.run(  # noqa: S603 - our own module
         [sys.executable, "-m", "tests.support.pooled_ticks", str(apart), *schemas],
         cwd=ROOT, capture_output=True, text=True, timeout=180,
-        env={**os.environ, "DATABASE_URL": url, **env},
+        env={**os.environ, "DATABASE_URL": url, "DB_CONN_MAX_AGE": "0", **env},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -20,8 +20,9 @@ def _others() -> int:
 
 def idle_cluster_connections(*, workers: int = 2, threads: int = 16,
                              settle_seconds: float = 10) -> int:
-    """Connections a qcluster of `workers` x `threads` holds with no tick running (each
-    running tick adds one: tick threads close theirs after each tick)."""
+    """Connections a qcluster of `workers` x `threads` holds before any tick. Each tick
+    thread adds one while it ticks and keeps it for DB_CONN_MAX_AGE after (with 0, the
+    setting behind PgBouncer, it closes it as the tick ends)."""
     before = _others()
     with bench_qcluster(workers=workers, threads=threads):
         time.sleep(settle_seconds)

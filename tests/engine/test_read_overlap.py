@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from integrations.clock import SimulatedClock
 from integrations.engine.read import OVERLAP
 from integrations.engine.tick import practice_tick
-from integrations.models import Cursor
+from integrations.models import Cursor, InboxItem
+from tests.support.rig import EngineRig
 
 
 def tick(rig, practice):
@@ -39,3 +41,25 @@ def test_a_change_stamped_inside_the_overlap_after_the_cursor_moved_is_noted_onc
     # The booking and the visit ("Out": checked out, seen), each once.
     assert sorted(n["body"].splitlines()[0] for n in notes) == [
         "Nextech appointment: Confirmed", "Nextech appointment: Out"]
+
+
+def test_on_a_server_before_14_3_a_version_is_its_content(in_practice, signing_keys):
+    """No lastUpdated before 14.3: what was read is told apart by a digest of it, so a
+    re-read of the day stores nothing and a change stores one new version."""
+    rig = EngineRig(clock=SimulatedClock(), keys=signing_keys, server_version="14.2")
+    rig.crm_setup()
+    visit = rig.book(rig.patient_add(), type_id="5", days_ahead=0)
+    rig.later(1)
+    first = tick(rig, in_practice)
+    rig.later(1)
+    again = tick(rig, in_practice)
+    rig.set_status(visit, "fulfilled")
+    rig.later(1)
+    changed = tick(rig, in_practice)
+
+    assert first["changes_stored"] >= 1
+    assert again["changes_stored"] == 0 and again["duplicates_skipped"] >= 1
+    assert changed["changes_stored"] == 1
+    versions = InboxItem.objects.filter(resource="Appointment", external_id=visit)
+    assert versions.count() == 2 and all(v.startswith("sha:") for v in
+                                         versions.values_list("version", flat=True))

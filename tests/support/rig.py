@@ -56,6 +56,7 @@ class EngineRig:
     session: requests.Session = field(default_factory=requests.Session)
     patients_added: int = 0
     flavor: Flavor = "select"  # or "practiceplus": the same rig on a Practice+ practice
+    server_version: str = "17.0"  # before 14.3: no lastUpdated, polled by date
 
     def __post_init__(self) -> None:
         # The sandboxes are mounted in-process: no proxy, netrc or CA bundle from the
@@ -72,7 +73,7 @@ class EngineRig:
         config = PracticeConfig(
             practice_id=PRACTICE_GUID,
             flavor=self.flavor,
-            server_version="17.0",
+            server_version=self.server_version,
             client_id="rig-client",
             username="rig@nextech-api.com",
             password="rig-password" if select else "",
@@ -111,6 +112,7 @@ class EngineRig:
             session=self.session,
             clock=self.clock,
             credentials=credentials,
+            server_version=self.server_version,
         )
 
     def ghl_client(self) -> GhlClient:

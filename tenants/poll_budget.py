@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import F
+from django.db import connection
+from django.utils import timezone
 
 from tenants.models import NextechCallDay, Practice
 from tenants.poll_plan import (
@@ -32,6 +33,16 @@ class CallsToday:
     calls_per_poll: float  # today's average, else the latest day's, else an idle tick's
 
 
+@dataclass(frozen=True)
+class CallDay:
+    """One practice's NextechCallDay row, as the plan reads it."""
+
+    day: date
+    calls: int
+    polls: int
+    interval_seconds: int | None
+
+
 def practice_poll_policy(*, practice: Practice) -> PollPolicy:
     return PollPolicy(
         hours=opening_hours_parse(practice.opening_hours, default_zone=practice.time_zone),
@@ -46,30 +57,56 @@ def practice_local_day(*, practice: Practice, at: datetime) -> date:
     return at.astimezone(ZoneInfo(practice.time_zone)).date()
 
 
-def practice_calls_today(*, practice: Practice, now: datetime) -> CallsToday:
-    today = practice_local_day(practice=practice, at=now)
-    latest = (NextechCallDay.objects.filter(practice=practice, day__lte=today)
-              .order_by("-day").first())
+def calls_today(*, latest: CallDay | None, today: date) -> CallsToday:
+    """Today's calls from the practice's latest day up to today (None: no day yet)."""
     per_poll = latest.calls / latest.polls if latest and latest.polls else DEFAULT_CALLS_PER_POLL
     if latest is None or latest.day != today:
         return CallsToday(calls=0, polls=0, calls_per_poll=per_poll)
     return CallsToday(calls=latest.calls, polls=latest.polls, calls_per_poll=per_poll)
 
 
-def practice_poll_plan(*, practice: Practice, now: datetime) -> PollPlan:
-    """The plan after a poll at `now`, with the calls counted so far today."""
-    today = practice_calls_today(practice=practice, now=now)
+def practice_calls_today(*, practice: Practice, now: datetime) -> CallsToday:
+    today = practice_local_day(practice=practice, at=now)
+    latest = (NextechCallDay.objects.filter(practice=practice, day__lte=today)
+              .order_by("-day").values_list("day", "calls", "polls", "interval_seconds")
+              .first())
+    return calls_today(latest=CallDay(*latest) if latest else None, today=today)
+
+
+def _plan(*, practice: Practice, now: datetime, today: CallsToday) -> PollPlan:
     return poll_plan(policy=practice_poll_policy(practice=practice), now=now,
                      calls_used_today=today.calls, calls_per_poll=today.calls_per_poll)
 
 
-def nextech_calls_record(*, practice: Practice, calls: int, polls: int, at: datetime) -> None:
-    """Add requests sent to Nextech (and the polls that sent them) to the practice's day."""
+def practice_poll_plan(*, practice: Practice, now: datetime) -> PollPlan:
+    """The plan after a poll at `now`, with the calls counted so far today."""
+    return _plan(practice=practice, now=now,
+                 today=practice_calls_today(practice=practice, now=now))
+
+
+# One statement, so a webhook's NXT-Create calls and a tick's add up whatever the order,
+# and the day's totals come back without reading the row again.
+_RECORD = """
+    INSERT INTO tenants_nextechcallday (practice_id, day, calls, polls, updated_at)
+    VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT (practice_id, day) DO UPDATE SET
+        calls = tenants_nextechcallday.calls + EXCLUDED.calls,
+        polls = tenants_nextechcallday.polls + EXCLUDED.polls,
+        updated_at = EXCLUDED.updated_at
+    RETURNING calls, polls, interval_seconds
+"""
+
+
+def nextech_calls_record(*, practice: Practice, calls: int, polls: int, at: datetime
+                         ) -> CallDay:
+    """Add requests sent to Nextech (and the polls that sent them) to the practice's day;
+    the day as it stands after."""
     day = practice_local_day(practice=practice, at=at)
-    row, _ = NextechCallDay.objects.get_or_create(practice=practice, day=day)
-    # One statement, so a webhook's NXT-Create calls and a tick's add up whatever the order.
-    NextechCallDay.objects.filter(pk=row.pk).update(calls=F("calls") + calls,
-                                                    polls=F("polls") + polls)
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD, [practice.pk, day, calls, polls, timezone.now()])
+        total_calls, total_polls, interval_seconds = cursor.fetchone()
+    return CallDay(day=day, calls=total_calls, polls=total_polls,
+                   interval_seconds=interval_seconds)
 
 
 def practice_poll_finished(*, practice: Practice, summary: Mapping[str, Any],
@@ -81,15 +118,20 @@ def practice_poll_finished(*, practice: Practice, summary: Mapping[str, Any],
     1-minute practice is polled every minute and not every minute plus the pickup delay.
     A slot so late that its plan is already due is not replayed: the plan starts now.
     """
-    nextech_calls_record(practice=practice, calls=int(summary.get("nextech_calls") or 0),
-                         polls=1, at=now)
-    plan = practice_poll_plan(practice=practice, now=slot or now)
+    day = nextech_calls_record(practice=practice, calls=int(summary.get("nextech_calls") or 0),
+                               polls=1, at=now)
+    today = calls_today(latest=day, today=day.day)
+    at = slot or now
+    if practice_local_day(practice=practice, at=at) == day.day:
+        plan = _plan(practice=practice, now=at, today=today)
+    else:  # a slot fired before the practice's midnight: its own day's calls
+        plan = practice_poll_plan(practice=practice, now=at)
     if plan.next_poll_at <= now:
-        plan = practice_poll_plan(practice=practice, now=now)
-    gap = plan.next_poll_at - plan.planned_at
-    NextechCallDay.objects.filter(
-        practice=practice, day=practice_local_day(practice=practice, at=now)
-    ).update(interval_seconds=int(gap.total_seconds()))
+        plan = _plan(practice=practice, now=now, today=today)
+    seconds = int((plan.next_poll_at - plan.planned_at).total_seconds())
+    if seconds != day.interval_seconds:  # most polls keep the last one's: no write then
+        NextechCallDay.objects.filter(practice=practice, day=day.day).update(
+            interval_seconds=seconds)
     if slot is not None:
         practice_schedule_next_run_set(practice=practice, at=plan.next_poll_at)
     return plan
@@ -119,8 +161,7 @@ def budget_line(plan: PollPlan) -> str:
 def practice_calls_summary(*, practice: Practice, now: datetime) -> str:
     """Calls used today and the day's projection, as the agency admin shows them."""
     today = practice_calls_today(practice=practice, now=now)
-    plan = poll_plan(policy=practice_poll_policy(practice=practice), now=now,
-                     calls_used_today=today.calls, calls_per_poll=today.calls_per_poll)
+    plan = _plan(practice=practice, now=now, today=today)
     budget = f" of the {plan.budget:,} budget" if plan.budget is not None else ""
     text = (f"{today.calls:,} used in {today.polls:,} polls; {plan.projected_calls:,}"
             f"{budget} projected by midnight at {today.calls_per_poll:.1f} per poll")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db import connection
 
 from integrations.http import ApiError
 from integrations.models import EngineSettings, NxtCreateRequest, NxtCreateSweep, SyncLog
@@ -35,14 +35,10 @@ def nxt_create_reconcile(*, practice: Practice, clients: Clients, search: bool |
     """
     result = ReconcileResult()
     done: set[str] = set()
-    unfinished = (NxtCreateRequest.objects
-                  .filter(Q(crm_pending=True) | Q(retry_requested=True)
-                          | Q(state=NxtCreateRequest.State.PENDING))
-                  .values_list("contact_id", flat=True))
-    for contact_id in list(unfinished):
+    unfinished, searched_at = _work_read()
+    for contact_id in unfinished:
         _process(practice=practice, contact_id=contact_id, clients=clients, result=result)
         done.add(contact_id)
-    sweep = NxtCreateSweep.current()
     now = clients.clock.now()
     settings = settings or EngineSettings.current()
     interval = timedelta(minutes=settings.nxt_create_reconcile_minutes)
@@ -50,7 +46,7 @@ def nxt_create_reconcile(*, practice: Practice, clients: Clients, search: bool |
     # before the mark would push the search a whole poll interval later.
     slack = timedelta(minutes=practice.poll_interval_minutes) / 2
     if search is None:
-        search = sweep.searched_at is None or now - sweep.searched_at >= interval - slack
+        search = searched_at is None or now - searched_at >= interval - slack
     if not search:
         return result
     result.searched = True
@@ -58,13 +54,35 @@ def nxt_create_reconcile(*, practice: Practice, clients: Clients, search: bool |
         if contact.id not in done:
             _process(practice=practice, contact_id=contact.id, clients=clients, result=result)
             done.add(contact.id)
-    sweep.searched_at = now
-    sweep.save(update_fields=["searched_at"])
+    NxtCreateSweep.objects.filter(pk=1).update(searched_at=now)
     found = sum(n for k, n in result.outcomes.items() if k != Outcome.STALE)
     if found:
         SyncLog.objects.create(kind="nxt_create",
                                message=f"NXT-Create reconciliation: {found} contact(s) handled")
     return result
+
+
+# Every tick asks both, and mostly the answers are "none" and "not long ago": one
+# statement, not two ORM reads. The requests come newest first, as the admin lists them.
+_WORK_READ = """
+    SELECT ARRAY(SELECT contact_id FROM integrations_nxtcreaterequest
+                 WHERE crm_pending OR retry_requested OR state = %s
+                 ORDER BY updated_at DESC, id DESC),
+           searched_at
+    FROM integrations_nxtcreatesweep WHERE id = 1
+"""
+
+
+def _work_read() -> tuple[list[str], datetime | None]:
+    """The contacts of the unfinished requests, and when the tag was last searched for."""
+    with connection.cursor() as cursor:
+        cursor.execute(_WORK_READ, [NxtCreateRequest.State.PENDING.value])
+        row = cursor.fetchone()
+    if row is None:  # the practice's first tick: make the sweep row (a search is due)
+        NxtCreateSweep.current()
+        return _work_read()
+    contact_ids, searched_at = row
+    return contact_ids, searched_at
 
 
 def _process(*, practice: Practice, contact_id: str, clients: Clients,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from integrations.engine.tick import practice_tick
 from integrations.models import EngineSettings, NxtCreateRequest, NxtCreateSweep
-from integrations.nxt_create.reconcile import nxt_create_reconcile
+from integrations.nxt_create.reconcile import ReconcileResult, nxt_create_reconcile
 from integrations.nxt_create.service import nxt_create_retry
 
 
@@ -43,6 +43,19 @@ def test_the_search_runs_at_most_every_fifteen_minutes_and_idle_ticks_call_nothi
     _tick(rig, in_practice)
     assert rig.ghl.calls == before + 1  # fifteen minutes on: one search, nothing tagged
     assert NxtCreateSweep.current().searched_at == rig.clock.now()
+
+
+def test_an_idle_tick_between_searches_reads_its_nxt_create_work_in_one_statement(
+        rig, in_practice, django_assert_num_queries):
+    _tick(rig, in_practice)  # searched: the next search is fifteen minutes away
+    rig.later(5)
+    settings = EngineSettings.current()  # the tick has read them already
+
+    with django_assert_num_queries(1):
+        result = nxt_create_reconcile(practice=in_practice, clients=rig.clients(),
+                                      settings=settings)
+
+    assert result == ReconcileResult()
 
 
 def test_the_search_interval_is_a_practice_setting(rig, in_practice):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -10,6 +10,7 @@ from django_q.models import Schedule
 
 from integrations.tasks import practice_poll
 from tenants.models import NextechCallDay, Practice
+from tenants.poll_budget import nextech_calls_record, practice_poll_finished, practice_poll_gap
 from tenants.services import practice_set_status
 from tests.support.poll import practice_hours_set
 
@@ -85,3 +86,46 @@ def test_unreadable_opening_hours_saved_from_a_shell_leave_the_practice_polled(
 
     assert "skipped" not in result and "next_poll_at" not in result
     assert _next_run(practice_a) == planned  # the scheduler's own next slot stands
+
+
+def test_a_poll_is_counted_and_planned_in_one_statement_while_the_interval_holds(
+        practice_a, django_assert_num_queries):
+    practice_hours_set(practice_a, local_hour=12, poll_interval_minutes=5)
+    NextechCallDay.objects.filter(practice=practice_a).delete()  # another test's, committed
+    now = timezone.now()
+    practice_poll_finished(practice=practice_a, summary={"nextech_calls": 3}, slot=None, now=now)
+    nextech_calls_record(practice=practice_a, calls=2, polls=0, at=now)  # an NXT-Create
+
+    with django_assert_num_queries(1):
+        plan = practice_poll_finished(practice=practice_a, summary={"nextech_calls": 4},
+                                      slot=None, now=now + timedelta(minutes=5))
+
+    assert plan.next_poll_at == now + timedelta(minutes=10)
+    (day,) = NextechCallDay.objects.filter(practice=practice_a)
+    assert (day.calls, day.polls, day.interval_seconds) == (9, 2, 300)
+
+
+def test_a_new_interval_is_what_the_health_checks_measure_by(practice_a):
+    practice_hours_set(practice_a, local_hour=12, poll_interval_minutes=5)
+    now = timezone.now()
+    practice_poll_finished(practice=practice_a, summary={}, slot=None, now=now)
+    practice_hours_set(practice_a, local_hour=12, poll_interval_minutes=10)
+
+    practice_poll_finished(practice=practice_a, summary={}, slot=None, now=now)
+
+    assert practice_poll_gap(practice=practice_a) == timedelta(minutes=10)
+
+
+def test_a_slot_fired_before_midnight_is_planned_with_that_days_calls(practice_a):
+    practice_hours_set(practice_a, local_hour=0, time_zone="UTC", poll_interval_minutes=5,
+                       opening_hours="Mon-Sun 00:00-24:00", nextech_daily_call_budget=2000)
+    now = datetime(2026, 3, 10, 0, 0, 5, tzinfo=UTC)
+    slot = now - timedelta(seconds=25)
+    nextech_calls_record(practice=practice_a, calls=3000, polls=100, at=slot)  # over budget
+
+    plan = practice_poll_finished(practice=practice_a, summary={"nextech_calls": 3}, slot=slot,
+                                  now=now)
+
+    # The slot's day had no call left: planned afresh from now, on the new day's budget.
+    assert (plan.planned_at, plan.next_poll_at) == (now, now + timedelta(minutes=5))
+    assert _next_run(practice_a) == now + timedelta(minutes=5)

@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 from bench.latency import LatentApp
 from bench.practices import bench_practice_create, bench_practices_drop
 from bench.workload import bench_patient_add, visit_book
-from bench.world import CLIENT_ID, PASSWORD, USERNAME, practice_config
+from bench.world import CLIENT_ID, PASSWORD, practice_config
 from integrations.category_review import suggestions_confirm_all
 from integrations.clock import SYSTEM_CLOCK, Clock
 from integrations.ghl.sandbox import location_create
@@ -82,7 +82,11 @@ class Served:
         practice = bench_practice_create(label=label)
         self.practices.append(practice)
         guid = str(uuid.uuid4())
-        emr = self.nextech_app.state.practice_register(practice_config(guid))
+        # Each Select practice signs in as its own API user, as in production: Nextech
+        # counts its 20 calls a second per endpoint per user, so one user shared by every
+        # served practice would cap them all together at 20 polls a second.
+        username = f"bench-{guid[:8]}@nextech-api.com"
+        emr = self.nextech_app.state.practice_register(practice_config(guid, username=username))
         catalog_seed(emr)
         patients = tuple(bench_patient_add(emr, n=n) for n in range(PATIENTS_PER_PRACTICE))
         today = emr.clock.now().astimezone(LOCAL).date()
@@ -96,7 +100,7 @@ class Served:
         NextechCredential.objects.create(
             practice=practice, base_url=f"{base}/api",
             token_url=f"{base}/nextech-api.com/oauth2/token", practice_guid=uuid.UUID(guid),
-            client_id=CLIENT_ID, username=USERNAME, password=PASSWORD)
+            client_id=CLIENT_ID, username=username, password=PASSWORD)
         GhlCredential.objects.create(
             practice=practice, auth_kind=GhlCredential.AuthKind.PRIVATE,
             location_id=location.id, private_token=token, api_base_url=self.ghl_server.url)

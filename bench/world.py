@@ -31,10 +31,10 @@ PRACTICE_GUID = "be0c0000-0000-4000-8000-00000000be0c"
 CLIENT_ID, USERNAME, PASSWORD = "bench-client", "bench@nextech-api.com", "bench-password"
 
 
-def practice_config(guid: str = PRACTICE_GUID) -> PracticeConfig:
+def practice_config(guid: str = PRACTICE_GUID, *, username: str = USERNAME) -> PracticeConfig:
     return PracticeConfig(
         practice_id=guid, flavor="select", server_version="17.0", client_id=CLIENT_ID,
-        username=USERNAME, password=PASSWORD, partner_id="", partner_secret="",
+        username=username, password=PASSWORD, partner_id="", partner_secret="",
         resource="https://select.nextech-api.com/api")
 
 

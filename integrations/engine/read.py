@@ -54,33 +54,30 @@ class ReadResult:
     complete: dict[str, bool] = field(default_factory=dict)
 
 
-def _version(record: Any, encoded: dict[str, Any]) -> str:
+def _versioned(record: Any) -> tuple[str, dict[str, Any] | None]:
+    """The record's version, and its encoding when the version took one."""
     if getattr(record, "last_updated", None) is not None:
-        return record.last_updated.isoformat()
+        return record.last_updated.isoformat(), None
     # Servers before 14.3 send no lastUpdated: a digest tells versions apart instead.
-    return "sha:" + hashlib.sha256(json.dumps(encoded, sort_keys=True).encode()).hexdigest()[:32]
+    encoded = record_encode(record)
+    digest = hashlib.sha256(json.dumps(encoded, sort_keys=True).encode()).hexdigest()[:32]
+    return "sha:" + digest, encoded
 
 
 def _store(
     resource: str, records: Iterable[Any], errors: Iterable[NextechParseError], result: ReadResult
 ) -> None:
-    """Insert a page's new versions (unreadable entries as dead letters)."""
-    rows = []
-    for record in records:
-        encoded = record_encode(record)
-        rows.append(
-            InboxItem(
-                resource=resource,
-                external_id=record.id,
-                version=_version(record, encoded),
-                last_updated=record.last_updated,
-                payload=encoded,
-            )
-        )
+    """Insert a page's new versions (unreadable entries as dead letters).
+
+    Only a version not stored yet is encoded and made a row: most of a quiet tick's page
+    is the overlap (see OVERLAP) read again.
+    """
+    versions = [(record, *_versioned(record)) for record in records]
+    dead = []
     for error in errors:
         # Kept with its reason, visible and replayable; the rest of the page goes on.
         digest = hashlib.sha256(str(error).encode()).hexdigest()[:32]
-        rows.append(
+        dead.append(
             InboxItem(
                 resource=resource,
                 external_id=error.resource_id or "?",
@@ -90,17 +87,28 @@ def _store(
                 error=str(error)[:500],
             )
         )
+    ids = {record.id for record, _, _ in versions} | {row.external_id for row in dead}
     known = set(
-        InboxItem.objects.filter(
-            resource=resource, external_id__in={r.external_id for r in rows}
-        ).values_list("external_id", "version")
+        InboxItem.objects.filter(resource=resource, external_id__in=ids).values_list(
+            "external_id", "version")
     )
-    fresh = [r for r in rows if (r.external_id, r.version) not in known]
+    fresh = [
+        InboxItem(
+            resource=resource,
+            external_id=record.id,
+            version=version,
+            last_updated=record.last_updated,
+            payload=record_encode(record) if encoded is None else encoded,
+        )
+        for record, version, encoded in versions
+        if (record.id, version) not in known
+    ]
+    fresh_dead = [row for row in dead if (row.external_id, row.version) not in known]
     # ignore_conflicts still guards a concurrent insert (the tick lock should prevent one).
-    InboxItem.objects.bulk_create(fresh, ignore_conflicts=True)
-    result.stored += sum(1 for r in fresh if r.state == InboxItem.State.NEW)
-    result.dead += sum(1 for r in fresh if r.state == InboxItem.State.DEAD)
-    result.duplicates += len(rows) - len(fresh)
+    InboxItem.objects.bulk_create([*fresh, *fresh_dead], ignore_conflicts=True)
+    result.stored += len(fresh)
+    result.dead += len(fresh_dead)
+    result.duplicates += len(versions) + len(dead) - len(fresh) - len(fresh_dead)
 
 
 def _scan_position(cursor: Cursor, *, since_default: datetime) -> datetime:

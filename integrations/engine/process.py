@@ -37,7 +37,7 @@ from integrations.engine.facts_load import appointment_fact, patient_fact, payme
 from integrations.engine.plan import PlannedOp, contact_plan
 from integrations.engine.records import record_decode
 from integrations.engine.stages import stage_of
-from integrations.models import ContactSnapshot, InboxItem, OutboxOp, SyncLog
+from integrations.models import ContactSnapshot, InboxItem, KnownPatient, OutboxOp, SyncLog
 from integrations.nextech.resources import Appointment, Patient, PaymentReconciliation
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ class ProcessResult:
     skipped_blocks: int = 0
     deferred_patients: int = 0  # left for the next tick by the time budget
     errors: list[str] = field(default_factory=list)
+    # Each decided patient's row as the tick left it, for the drain: read once a tick.
+    patient_rows: dict[str, KnownPatient] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,7 @@ def patient_process(
         )
         result.events += len(known.events)
         result.patients += 1
+    result.patient_rows[patient_id] = known.patient
 
 
 def _payments_noted(patient_id: str, events: list[Event]) -> set[str]:

@@ -4,9 +4,8 @@ engine keeps; a change that needs more says so here."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from integrations.engine.facts_load import rules_load
+from integrations.engine.outbox import outbox_drain
 from integrations.engine.process import Context, inbox_process
 from integrations.engine.read import changes_read, cursors_read
 from integrations.engine.tick import practice_tick
@@ -22,16 +21,23 @@ def _booked_for_a_known_patient(rig, practice):
     rig.later()
 
 
+def _context(rig, practice) -> Context:
+    settings = EngineSettings.current()
+    return Context(rules_source=lambda: rules_load(practice, settings=settings),
+                   time_zone=practice.time_zone, region="US", today=rig.clock.now().date(),
+                   now=rig.clock.now(), tick_id=None)
+
+
+def _read(rig) -> None:
+    changes_read(client=rig.nextech, clock=rig.clock, payments=False,
+                 since_default=rig.clock.now(), cursors=cursors_read())
+
+
 def test_deciding_a_booking_of_a_known_patient_takes_eleven_statements(
         rig, in_practice, django_assert_max_num_queries):
     _booked_for_a_known_patient(rig, in_practice)
-    # The tick's read step stores the change; deciding it is measured alone.
-    changes_read(client=rig.nextech, clock=rig.clock, payments=False,
-                 since_default=rig.clock.now(), cursors=cursors_read())
-    settings = EngineSettings.current()
-    ctx = Context(rules_source=lambda: rules_load(in_practice, settings=settings),
-                  time_zone=in_practice.time_zone, region="US", today=rig.clock.now().date(),
-                  now=timezone.now(), tick_id=None)
+    _read(rig)  # the tick's read step stores the change; deciding it is measured alone
+    ctx = _context(rig, in_practice)
 
     # The new rows; the types they name; the rules; the patient, their appointments and
     # the new one; the snapshot (read, written); the activity row; the operations; the
@@ -39,3 +45,19 @@ def test_deciding_a_booking_of_a_known_patient_takes_eleven_statements(
     with django_assert_max_num_queries(11 + 2):
         result = inbox_process(ctx=ctx, patient_fetch=lambda _: None)
     assert (result.events, result.patients, result.operations) == (1, 1, 2)
+
+
+def test_sending_a_booking_just_decided_takes_five_statements(
+        rig, in_practice, django_assert_max_num_queries):
+    _booked_for_a_known_patient(rig, in_practice)
+    _read(rig)
+    decided = inbox_process(ctx=_context(rig, in_practice), patient_fetch=lambda _: None)
+    calls = rig.ghl.calls
+
+    # The due operations; the CRM field ids; three marks for two operations (each marked
+    # attempted before its call, done with the next mark). The patient's row is the one
+    # deciding read.
+    with django_assert_max_num_queries(5):
+        drained = outbox_drain(client=rig.ghl, clock=rig.clock, patients=decided.patient_rows)
+    assert (drained.sent, drained.dead, rig.ghl.calls - calls) == (2, 0, 2)
+    assert len(rig.contact("dana.reyes@example.com")["notes"]) == 2

@@ -45,6 +45,11 @@ class PatientKnown:
     problems: list[str] = field(default_factory=list)  # worth telling staff
 
 
+class PatientUnknown(LookupError):
+    """The patient is not stored and their new records bring no Patient record: they
+    are read from Nextech first (`patient_records_apply`'s `fetched`)."""
+
+
 def _is_newer(incoming: datetime | None, stored: datetime | None) -> bool:
     return stored is None or incoming is None or incoming >= stored
 
@@ -170,17 +175,22 @@ def _stored(model: type[M], *, patient_id: str, ids: set[str]) -> dict[str, M]:
 
 def patient_records_apply(*, patient_id: str, records: Iterable[Any],
                           type_names: Mapping[str, str], time_zone: str, region: str,
-                          fetched_at: datetime, payments: bool) -> PatientKnown:
+                          fetched_at: datetime, payments: bool,
+                          fetched: Patient | None = None) -> PatientKnown:
     """Apply one patient's new records (in arrival order); what is then known about them.
 
     `payments`: whether the decision needs the patient's payments even when none of the
-    records is one (the practice syncs payments).
+    records is one (the practice syncs payments). `fetched`: the patient as read from
+    Nextech after a `PatientUnknown`, stored with the records.
     """
     patients: list[tuple[str, dict[str, Any]]] = []
     appointments: list[tuple[str, dict[str, Any]]] = []
     paid: list[tuple[str, dict[str, Any]]] = []
     events: list[Event] = []
     problems: list[str] = []
+    if fetched is not None:
+        values, _ = _patient_values(fetched, region=region, fetched_at=fetched_at)
+        patients.append((fetched.id, values))
     for record in records:
         if isinstance(record, Patient):
             values, found = _patient_values(record, region=region, fetched_at=fetched_at)
@@ -196,8 +206,11 @@ def patient_records_apply(*, patient_id: str, records: Iterable[Any],
             paid.append((record.id, values))
             events.append(Event(payment=payment_fact(KnownPayment(nextech_id=record.id,
                                                                   **values))))
+    # Whether the patient is known comes with their row: one read for both.
     known_patient = {row.nextech_id: row for row in KnownPatient.objects.filter(
         nextech_id=patient_id)}
+    if not known_patient and not patients:
+        raise PatientUnknown(patient_id)
     _versions_store(KnownPatient, known_patient, patients)
     known_appointments = _stored(KnownAppointment, patient_id=patient_id,
                                  ids={nextech_id for nextech_id, _ in appointments})

@@ -13,7 +13,7 @@ leaves it attempted and not done, as a crash right after its call always could.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -65,9 +65,10 @@ def _backoff(attempts: int) -> timedelta:
 class OutboxSender:
     """Turns one operation into GoHighLevel calls."""
 
-    def __init__(self, *, client: GhlClient) -> None:
+    def __init__(self, *, client: GhlClient,
+                 patients: Mapping[str, KnownPatient] | None = None) -> None:
         self.client = client
-        self._patients: dict[str, KnownPatient] = {}
+        self._patients: dict[str, KnownPatient] = dict(patients or {})  # see _patient
         self._contacts_created: set[str] = set()  # patients whose contact this drain created
         self._enrolled: dict[str, list[str]] = {}  # see _enrolments
 
@@ -81,7 +82,8 @@ class OutboxSender:
         return {m.canonical_stage: m for m in StageMapping.objects.all()}
 
     def _patient(self, op: OutboxOp) -> KnownPatient:
-        # One read per patient per drain; the handlers below keep the cached row current.
+        # One read per patient per drain, none for a patient the tick has just decided
+        # (their row as deciding left it); the handlers below keep the cached row current.
         patient = self._patients.get(op.patient_id)
         if patient is None:
             patient = KnownPatient.objects.get(nextech_id=op.patient_id)
@@ -345,16 +347,16 @@ def _ops_mark(*, attempted: OutboxOp | None = None, sent: OutboxOp | None = None
         })
 
 
-def outbox_drain(*, client: GhlClient, clock: Clock,
-                 budget_seconds: float | None = None) -> DrainResult:
+def outbox_drain(*, client: GhlClient, clock: Clock, budget_seconds: float | None = None,
+                 patients: Mapping[str, KnownPatient] | None = None) -> DrainResult:
     """Send what is due, for at most `budget_seconds` (the rest goes next tick, so a tick
     never outlives the queue's timeout). A config error (credentials) propagates: the
-    practice stops."""
+    practice stops. `patients`: rows of patients already read this tick, by Nextech id."""
     if budget_seconds is None:
         budget_seconds = settings.AXC_TICK_BUDGET_SECONDS * 2 / 3
     deadline = clock.monotonic() + budget_seconds
     result = DrainResult(calls_before=client.calls)
-    sender = OutboxSender(client=client)
+    sender = OutboxSender(client=client, patients=patients)
     now = clock.now()
     blocked: set[str] = set()  # a patient whose earlier operation failed waits, in order
     sent: OutboxOp | None = None  # sent, marked done with the next write (see module doc)

@@ -18,8 +18,8 @@ from django.db import transaction
 
 from integrations.engine.apply import (
     Event,
+    PatientUnknown,
     appointment_types_ensure,
-    patient_apply,
     patient_records_apply,
 )
 from integrations.engine.crashpoints import crashpoint
@@ -58,6 +58,8 @@ class ProcessResult:
     skipped_blocks: int = 0
     deferred_patients: int = 0  # left for the next tick by the time budget
     errors: list[str] = field(default_factory=list)
+    # Each decided patient's row as the tick left it, for the drain: read once a tick.
+    patient_rows: dict[str, KnownPatient] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -211,17 +213,19 @@ def _writes_by_event(events: list[Event], ops: list[PlannedOp]) -> dict[int, lis
 
 def patient_process(
     *, patient_id: str, rows: list[tuple[InboxItem, Any]], ctx: Context, result: ProcessResult,
-    type_names: Mapping[str, str],
+    type_names: Mapping[str, str], fetched: Patient | None = None,
 ) -> None:
     """Apply one patient's new rows and queue what their CRM contact needs, atomically.
 
     `type_names`: appointment type names by Nextech id (`appointment_types_ensure`).
+    Raises `PatientUnknown`, having written nothing, for a patient to read from Nextech
+    first (then passed as `fetched`).
     """
     with transaction.atomic():
         known = patient_records_apply(
             patient_id=patient_id, records=[record for _, record in rows], type_names=type_names,
             time_zone=ctx.time_zone, region=ctx.region, fetched_at=ctx.now,
-            payments=ctx.rules.payments_enabled)
+            payments=ctx.rules.payments_enabled, fetched=fetched)
         if known.patient is None:
             raise LookupError(f"patient {patient_id} is not known locally")
         logs = [SyncLog(tick_id=ctx.tick_id, kind="patient", message=problem,
@@ -280,6 +284,7 @@ def patient_process(
         )
         result.events += len(known.events)
         result.patients += 1
+    result.patient_rows[patient_id] = known.patient
 
 
 def _payments_noted(patient_id: str, events: list[Event]) -> set[str]:
@@ -308,26 +313,23 @@ def inbox_process(*, ctx: Context, patient_fetch: Callable[[str], Patient | None
     deadline = time.monotonic() + budget_seconds
     result = ProcessResult()
     groups = inbox_group(result)
-    # Read once for the tick rather than once per patient: the appointment types the rows
-    # name, and which of the patients without a Patient row are known already.
+    # Read once for the tick rather than once per patient: the appointment types the rows name.
     type_names = appointment_types_ensure(
         record for rows in groups.values() for _, record in rows if isinstance(record, Appointment))
-    unseen = {patient_id for patient_id, rows in groups.items()
-              if not any(isinstance(record, Patient) for _, record in rows)}
-    known = set(KnownPatient.objects.filter(nextech_id__in=unseen).values_list(
-        "nextech_id", flat=True)) if unseen else set()
     for patient_id, rows in groups.items():
         if time.monotonic() >= deadline:
             result.deferred_patients += 1
             continue
-        if patient_id in unseen and patient_id not in known:
+        try:
+            patient_process(patient_id=patient_id, rows=rows, ctx=ctx, result=result,
+                            type_names=type_names)
+        except PatientUnknown:
             fetched = patient_fetch(patient_id)
             if fetched is None:
                 for item, _ in rows:
                     _dead(item, f"patient {patient_id} could not be read from Nextech", result)
                 continue
-            patient_apply(fetched, region=ctx.region, fetched_at=ctx.now)
-        patient_process(patient_id=patient_id, rows=rows, ctx=ctx, result=result,
-                        type_names=type_names)
+            patient_process(patient_id=patient_id, rows=rows, ctx=ctx, result=result,
+                            type_names=type_names, fetched=fetched)
         crashpoint("process.patient_committed")
     return result

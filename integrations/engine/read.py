@@ -54,8 +54,8 @@ class ReadResult:
     complete: dict[str, bool] = field(default_factory=dict)
 
 
-def _version(record: Any) -> tuple[str, Any]:
-    """The record's version, and its encoding when telling the version needed one."""
+def _versioned(record: Any) -> tuple[str, dict[str, Any] | None]:
+    """The record's version, and its encoding when the version took one."""
     if getattr(record, "last_updated", None) is not None:
         return record.last_updated.isoformat(), None
     # Servers before 14.3 send no lastUpdated: a digest tells versions apart instead.
@@ -67,9 +67,12 @@ def _version(record: Any) -> tuple[str, Any]:
 def _store(
     resource: str, records: Iterable[Any], errors: Iterable[NextechParseError], result: ReadResult
 ) -> None:
-    """Insert a page's new versions (unreadable entries as dead letters). Only new
-    versions are encoded: most of a quiet tick's page is the overlap, already stored."""
-    versions = [(record, *_version(record)) for record in records]
+    """Insert a page's new versions (unreadable entries as dead letters).
+
+    Only a version not stored yet is encoded and made a row: most of a quiet tick's page
+    is the overlap (see OVERLAP) read again.
+    """
+    versions = [(record, *_versioned(record)) for record in records]
     dead = []
     for error in errors:
         # Kept with its reason, visible and replayable; the rest of the page goes on.
@@ -84,11 +87,10 @@ def _store(
                 error=str(error)[:500],
             )
         )
+    ids = {record.id for record, _, _ in versions} | {row.external_id for row in dead}
     known = set(
-        InboxItem.objects.filter(
-            resource=resource,
-            external_id__in={r.id for r, _, _ in versions} | {d.external_id for d in dead},
-        ).values_list("external_id", "version")
+        InboxItem.objects.filter(resource=resource, external_id__in=ids).values_list(
+            "external_id", "version")
     )
     fresh = [
         InboxItem(
@@ -100,12 +102,13 @@ def _store(
         )
         for record, version, encoded in versions
         if (record.id, version) not in known
-    ] + [d for d in dead if (d.external_id, d.version) not in known]
+    ]
+    fresh_dead = [row for row in dead if (row.external_id, row.version) not in known]
     # ignore_conflicts still guards a concurrent insert (the tick lock should prevent one).
-    InboxItem.objects.bulk_create(fresh, ignore_conflicts=True)
-    result.stored += sum(1 for r in fresh if r.state == InboxItem.State.NEW)
-    result.dead += sum(1 for r in fresh if r.state == InboxItem.State.DEAD)
-    result.duplicates += len(versions) + len(dead) - len(fresh)
+    InboxItem.objects.bulk_create([*fresh, *fresh_dead], ignore_conflicts=True)
+    result.stored += len(fresh)
+    result.dead += len(fresh_dead)
+    result.duplicates += len(versions) + len(dead) - len(fresh) - len(fresh_dead)
 
 
 def _scan_position(cursor: Cursor, *, since_default: datetime) -> datetime:

@@ -43,38 +43,47 @@ def record_encode(record: Any) -> Any:
     return record
 
 
+Converter = typing.Callable[[Any], Any]
+_PARSERS: dict[Any, Converter] = {datetime: datetime.fromisoformat, date: date.fromisoformat,
+                                  Decimal: Decimal}
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _decode_value(kind: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _converter(kind: Any) -> Converter:
+    """How a JSON value becomes a value of type `kind` (None stays None), worked out once
+    per type: every new inbox row is decoded, a backfill's by the thousand."""
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
         options = [arg for arg in typing.get_args(kind) if arg is not type(None)]
-        return _decode_value(options[0], value)
+        return _converter(options[0])
     if origin is tuple:
-        item_kind = typing.get_args(kind)[0]
-        return tuple(_decode_value(item_kind, item) for item in value)
-    if kind is datetime:
-        return datetime.fromisoformat(value)
-    if kind is date:
-        return date.fromisoformat(value)
-    if kind is Decimal:
-        return Decimal(value)
-    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        return record_decode(kind, value)
-    return value
+        item = _converter(typing.get_args(kind)[0])
+        return lambda value: None if value is None else tuple(item(v) for v in value)
+    parse = _PARSERS.get(kind)
+    if parse is None and isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        parse = _decoder(kind)
+    if parse is None:
+        return _as_is
+    convert = parse
+    return lambda value: None if value is None else convert(value)
+
+
+@cache
+def _decoder(cls: type) -> Converter:
+    hints = typing.get_type_hints(cls)
+    fields = tuple((name, _converter(hints[name])) for name in _field_names(cls))
+
+    def decode(data: dict[str, Any]) -> Any:
+        return cls(**{name: convert(data[name]) for name, convert in fields if name in data})
+
+    return decode
 
 
 def record_decode(cls: type[T], data: dict[str, Any]) -> T:
     """The inverse of `record_encode` for dataclass `cls`."""
-    hints = _hints(cls)  # type: ignore[arg-type]  # dataclass types are hashable
-    values = {
-        f.name: _decode_value(hints[f.name], data.get(f.name))
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.name in data
-    }
-    return cls(**values)
+    decoded: T = _decoder(cls)(data)  # type: ignore[arg-type]  # dataclass types are hashable
+    return decoded

@@ -128,7 +128,7 @@ def _tick_run(
             tick_id=tick_id,
         )
         processed = inbox_process(ctx=ctx, patient_fetch=_patient_fetcher(nextech))
-        drained = outbox_drain(client=ghl, clock=clock)
+        drained = outbox_drain(client=ghl, clock=clock, patients=processed.patient_rows)
         # NXT-Create requests a lost webhook or a crash left behind. Unfinished ones are
         # found locally (no CRM call when there are none); the CRM is searched for the tag
         # at most every `nxt_create_reconcile_minutes` (5 by default), so idle ticks between

@@ -4,12 +4,14 @@ picked up, and what the overlap reads again is not noted twice."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from integrations.clock import SimulatedClock
-from integrations.engine.read import OVERLAP
+from integrations.engine.read import OVERLAP, ReadResult, _store
+from integrations.engine.records import record_decode
 from integrations.engine.tick import practice_tick
 from integrations.models import Cursor, InboxItem
+from integrations.nextech.resources import Appointment, Ref
 from tests.support.rig import EngineRig
 
 
@@ -63,3 +65,29 @@ def test_on_a_server_before_14_3_a_version_is_its_content(in_practice, signing_k
     versions = InboxItem.objects.filter(resource="Appointment", external_id=visit)
     assert versions.count() == 2 and all(v.startswith("sha:") for v in
                                          versions.values_list("version", flat=True))
+
+
+def _visit(visit_id: str, *, last_updated: datetime | None) -> Appointment:
+    return Appointment(
+        id=visit_id, status="booked", practice_status=None,
+        start=datetime(2026, 3, 12, 14, 0, tzinfo=UTC), end=None,
+        patient=Ref("patient", "p-1"), location=None, practitioner=None,
+        appointment_type=Ref("appointment-type", "5"), purposes=(), description=None,
+        created=None, last_updated=last_updated,
+    )
+
+
+def test_a_version_read_again_is_stored_once_even_without_last_updated(in_practice):
+    stamped = _visit("a-1", last_updated=datetime(2026, 3, 1, tzinfo=UTC))
+    # Servers before 14.3 stamp nothing: the version is a digest of what was read.
+    unstamped = _visit("a-2", last_updated=None)
+    first, again = ReadResult(), ReadResult()
+    _store("Appointment", [stamped, unstamped], [], first)
+    _store("Appointment", [stamped, unstamped], [], again)
+
+    assert (first.stored, again.stored, again.duplicates) == (2, 0, 2)
+    items = {item.external_id: item for item in InboxItem.objects.all()}
+    assert items["a-2"].version.startswith("sha:")
+    assert record_decode(Appointment, items["a-1"].payload) == stamped
+    assert record_decode(Appointment, items["a-2"].payload) == unstamped
+

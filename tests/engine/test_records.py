@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from integrations.engine.records import record_decode, record_encode
-from integrations.nextech.resources import Appointment, PaymentReconciliation, Ref
+from integrations.nextech.resources import (
+    Address,
+    Appointment,
+    Patient,
+    PaymentReconciliation,
+    Phone,
+    Ref,
+)
 
 
 def test_appointment_round_trips_through_json():
@@ -45,3 +52,17 @@ def test_payment_round_trips_with_its_money_exact():
     decoded = record_decode(PaymentReconciliation, record_encode(original))
     assert decoded == original
     assert decoded.total == Decimal("-50.10")
+
+
+def test_patient_round_trips_with_nested_records_and_dates():
+    original = Patient(
+        id="p-1", chart_number="1001", given="Amber", middle=None, family="Stout",
+        birth_date=date(1988, 4, 12), email="amber@example.com",
+        phones=(Phone("mobile", "(404) 555-0101"), Phone(None, "404-555-0102")),
+        address=Address("1 Main St", "Atlanta", "GA", None), gender=None,
+        patient_status="Prospect", patient_type=None, referral_source=Ref("referral-source", "7"),
+        location=None, general_practitioner=None, last_updated=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    decoded = record_decode(Patient, record_encode(original))
+    assert decoded == original
+    assert isinstance(decoded.phones, tuple) and isinstance(decoded.address, Address)

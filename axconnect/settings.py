@@ -252,6 +252,12 @@ Q_CLUSTER: dict[str, object] = {
     # results (16 tasks/s on the ORM broker instead of 35). Failures are always kept;
     # each tick's outcome is in the practice's sync log and the metrics.
     "save_limit": env_int("Q_SAVE_LIMIT", -1),
+    # Tasks a worker process runs before it is replaced (django-q2's default is 500).
+    # With its tick pool a worker runs 30 poll tasks a second: at 500 it was replaced
+    # every 15 s, waiting for its ticks and losing its kept connections each time.
+    # Replaced past Q_MAX_RSS kilobytes of memory too, whichever comes first.
+    "recycle": env_int("Q_RECYCLE", 50_000),
+    "max_rss": env_int("Q_MAX_RSS", 1_000_000),
     # Seconds between broker polls when the queue is empty: 1 s keeps N machines from
     # hammering PostgreSQL (ORM broker) for no gain at one task per second.
     "poll": float(env_str("Q_POLL", "1")),

@@ -30,7 +30,8 @@ class BenchCluster:
     log_path: str
 
     def cpu_seconds(self) -> float:
-        """CPU time of the cluster's processes so far (its own process group)."""
+        """CPU time of the cluster's processes so far (its own process group), with the
+        worker processes it replaced (their time is added to their parent's on exit)."""
         total = 0
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -39,7 +40,8 @@ class BenchCluster:
             except OSError:  # the process ended while being read
                 continue
             if int(fields[2]) == self.process.pid:  # pgrp
-                total += int(fields[11]) + int(fields[12])  # utime, stime
+                total += sum(int(value) for value in fields[11:15])  # utime, stime, and
+                # cutime, cstime: the children that exited and were waited for
         return total / CLOCK_TICKS
 
     def output(self) -> str:

@@ -5,6 +5,9 @@ appointment-type`), Practice+ often bare (`appointment-type`); both mix `valueRe
 the DSTU2 name `valueResourceReference` and `StructureDefinition` with `structuredefinition`.
 So extensions are matched by their last path segment, case-insensitively, and references by
 either value name.
+
+JSON objects arrive as `dict`, and are tested as such: `isinstance(x, Mapping)` goes through
+the ABC machinery, which was a quarter of parsing a page.
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ from typing import Any, NoReturn
 from integrations.nextech.resources import NextechParseError, Ref
 
 Json = Mapping[str, Any]
+JsonList = list[Json]  # named here: inside Reader, `list` is its method
 
 
 class Reader:
     """Reads one raw resource; every complaint names the resource type and id."""
 
     def __init__(self, raw: Any, *, resource_type: str) -> None:
-        if not isinstance(raw, Mapping):
+        if not isinstance(raw, dict):
             raise NextechParseError(resource_type, None, "is not a JSON object")
         self.raw: Json = raw
         self.resource_type = resource_type
+        self._by_name: dict[str, JsonList] | None = None
         self.id: str | None = text(raw.get("id"))
         self.id = self.id or self.official_identifier()
         found = str(raw.get("resourceType") or "")
@@ -62,19 +67,31 @@ class Reader:
         value = self.raw.get(key)
         if value is None:
             return []
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             return [value]  # STU3 Location.address is one object where others use a list
         if not isinstance(value, list):
             self.fail(f"{key} is not a list")
-        return [item for item in value if isinstance(item, Mapping)]
+        return [item for item in value if isinstance(item, dict)]
 
     def extensions(self, name: str) -> Iterator[Json]:
         """Extensions whose url ends with `name` (full url or bare name, any case)."""
         wanted = name.lower()
-        for ext in self.list("extension"):
-            url = str(ext.get("url") or "").lower()
-            if url == wanted or url.endswith("/" + wanted):
-                yield ext
+        if "/" in wanted:
+            for ext in self.list("extension"):
+                url = str(ext.get("url") or "").lower()
+                if url == wanted or url.endswith("/" + wanted):
+                    yield ext
+            return
+        yield from self._extensions_by_name().get(wanted, ())
+
+    def _extensions_by_name(self) -> dict[str, JsonList]:
+        # A parser asks for up to eight extensions: the urls are lowered and split once.
+        if self._by_name is None:
+            self._by_name = {}
+            for ext in self.list("extension"):
+                name = str(ext.get("url") or "").lower().rpartition("/")[2]
+                self._by_name.setdefault(name, []).append(ext)
+        return self._by_name
 
     def extension(self, name: str) -> Json | None:
         return next(self.extensions(name), None)
@@ -131,9 +148,9 @@ class Reader:
 
 def text(value: Any) -> str | None:
     """A stripped string, or None for missing and empty values (Nextech pads with "")."""
-    if isinstance(value, Mapping):  # the Practice+ docs wrap primitives: {"value": "Check"}
+    if isinstance(value, dict):  # the Practice+ docs wrap primitives: {"value": "Check"}
         value = value.get("value")
-    if value is None or isinstance(value, Mapping | list):
+    if value is None or isinstance(value, dict | list):
         return None
     stripped = str(value).strip()
     return stripped or None
@@ -148,7 +165,7 @@ def ext_value(ext: Json, *kinds: str) -> Any:
 
 def ref_parse(value: Any) -> Ref | None:
     """`{"reference": "Patient/abc", "display": ...}` -> Ref; a display-only ref keeps no id."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return None
     reference = text(value.get("reference")) or ""
     display = text(value.get("display"))

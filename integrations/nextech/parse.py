@@ -218,11 +218,11 @@ class BundlePage(Generic[T]):
 
 def bundle_parse(payload: Any, parse: Callable[[Any], T]) -> BundlePage[T]:
     """Parse every entry on its own, so one malformed resource never sinks the page."""
-    if not isinstance(payload, Mapping) or payload.get("resourceType") != "Bundle":
+    if not isinstance(payload, dict) or payload.get("resourceType") != "Bundle":
         raise NextechParseError("Bundle", None, "the search answer is not a Bundle")
     items: list[T] = []
     errors: list[NextechParseError] = []
-    entries = [e for e in payload.get("entry") or [] if isinstance(e, Mapping)]
+    entries = [e for e in payload.get("entry") or [] if isinstance(e, dict)]
     for entry in entries:
         try:
             items.append(parse(entry.get("resource")))
@@ -230,7 +230,7 @@ def bundle_parse(payload: Any, parse: Callable[[Any], T]) -> BundlePage[T]:
             errors.append(exc)
     links = payload.get("link") or []
     next_link = next((text(link.get("url")) for link in links
-                      if isinstance(link, Mapping) and link.get("relation") == "next"), None)
+                      if isinstance(link, dict) and link.get("relation") == "next"), None)
     total = payload.get("total")
     return BundlePage(items=tuple(items), errors=tuple(errors), next_link=next_link,
                       total=total if isinstance(total, int) else None, entry_count=len(entries))

@@ -49,3 +49,18 @@ def test_a_practice_read_with_no_credentials_is_not_connected(practice_a):
 
     with pytest.raises(ApiError, match="not connected"):
         nextech_client_for(practice=practice)
+
+
+def test_the_tick_s_read_of_a_practice_holds_what_the_orm_reads(practice_a):
+    _connect(practice_a)
+    practice = practice_with_credentials(schema_name=practice_a.schema_name)
+
+    def values(instance):
+        return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+    assert values(practice) == values(Practice.objects.get(pk=practice_a.pk))
+    for model, read in ((NextechCredential, practice.nextech_credential),
+                        (GhlCredential, practice.ghl_credential)):
+        assert values(read) == values(model.objects.get(practice=practice_a))
+        assert read.practice is practice
+    assert practice.nextech_credential.password == "pa55word"  # decrypted, not ciphertext

@@ -21,7 +21,7 @@ class Sizes:
 
 FULL = Sizes(throughput_patients=150, latency_hours_60s=2, latency_hours_300s=8,
              latency_changes=150, latency_history_patients=30, backfill_patients=2_000,
-             worker_practices=32, worker_threads=16, worker_seconds=20,
+             worker_practices=32, worker_threads=24, worker_seconds=20,
              polling_day_hours=24)  # AXC_TICK_THREADS default
 
 TINY = Sizes(throughput_patients=4, latency_hours_60s=0.1, latency_hours_300s=0.25,

@@ -74,15 +74,8 @@ class Reader:
         return [item for item in value if isinstance(item, dict)]
 
     def extensions(self, name: str) -> Iterator[Json]:
-        """Extensions whose url ends with `name` (full url or bare name, any case)."""
-        wanted = name.lower()
-        if "/" in wanted:
-            for ext in self.list("extension"):
-                url = str(ext.get("url") or "").lower()
-                if url == wanted or url.endswith("/" + wanted):
-                    yield ext
-            return
-        yield from self._extensions_by_name().get(wanted, ())
+        """Extensions whose url's last path segment is `name` (full url or bare, any case)."""
+        yield from self._extensions_by_name().get(name.lower(), ())
 
     def _extensions_by_name(self) -> dict[str, JsonList]:
         # A parser asks for up to eight extensions: the urls are lowered and split once.

@@ -112,6 +112,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("latency_p95_s_at_300s", "Change to CRM, p95, polled every 300 s", "s"),
     ("practices_per_worker_5min", "Practices on schedule, one worker (tick pool), 5 min",
      "practices"),
+    # Beside the capacity: a worker short of a core is waiting on its threads, not its CPU.
+    ("worker_cpu_share", "  CPU the cluster used meanwhile", "cores"),
     ("practices_per_worker_1min", "Practices on schedule, one worker (tick pool), 1 min",
      "practices"),
     ("practices_per_4_workers_5min", "Practices on schedule, 4 workers, 5 min", "practices"),

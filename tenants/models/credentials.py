@@ -120,7 +120,7 @@ def practice_with_credentials(*, schema_name: str) -> Practice | None:
     each tick): building its clients then reads nothing more.
 
     The statement is written once per process, not compiled by the ORM for each tick: a
-    three-table `select_related` cost a tenth of an idle tick's CPU. Rows still become
+    three-table `select_related` cost a twentieth of a worker's CPU (py-spy). Rows still become
     model instances through `from_db`, with each field's converters (secrets decrypt).
     """
     reader = _credentials_reader()
@@ -184,7 +184,7 @@ def _credentials_reader() -> _JoinedReader:
         if alias:
             joins.append(f"LEFT JOIN {quote(model._meta.db_table)} t{alias} "
                          f"ON t{alias}.{quote(_column(model, 'practice'))} "
-                         f"= t0.{quote(pk.column)}")
+                         f"= t0.{quote(cast(Field, Practice._meta.pk).column)}")
     sql = (f"SELECT {', '.join(columns)} FROM {quote(Practice._meta.db_table)} t0 "  # noqa: S608
            f"{' '.join(joins)} WHERE t0.{quote(_column(Practice, 'schema_name'))} = %s")
     return _JoinedReader(sql=sql, slices=slices)

@@ -143,7 +143,14 @@ def practice_with_credentials(*, schema_name: str) -> Practice | None:
 _CREDENTIAL_MODELS: tuple[type[models.Model], ...] = (NextechCredential, GhlCredential)
 
 
-_Converters = tuple[Col, list[Callable[..., Any]]]
+@dataclass(frozen=True)
+class _Slice:
+    """One model's columns in a joined row: where they start, and how each is read."""
+
+    start: int
+    attnames: list[str]  # the primary key first
+    # per column: its expression and the converters the ORM's compiler would apply to it
+    converters: list[tuple[Col, list[Callable[..., Any]]]]
 
 
 @dataclass(frozen=True)
@@ -151,18 +158,17 @@ class _JoinedReader:
     """One SELECT of several models' columns side by side, and each model's slice of a row."""
 
     sql: str
-    # model -> (first column in the row, its fields, each field's column and converters)
-    slices: dict[type[models.Model], tuple[int, list[Field], list[_Converters]]]
+    slices: dict[type[models.Model], _Slice]
 
     def instance(self, model: type[M], row: tuple[Any, ...]) -> M | None:
-        start, fields, converters = self.slices[model]
-        values = list(row[start:start + len(fields)])
-        if values[0] is None:  # the left join found no row (the primary key comes first)
+        part = self.slices[model]
+        values = list(row[part.start:part.start + len(part.attnames)])
+        if values[0] is None:  # no primary key: the left join found no row
             return None
-        for index, (col, field_converters) in enumerate(converters):
-            for convert in field_converters:
+        for index, (col, converters) in enumerate(part.converters):
+            for convert in converters:
                 values[index] = convert(values[index], col, connection)
-        return model.from_db(connection.alias, [f.attname for f in fields], values)
+        return model.from_db(connection.alias, part.attnames, values)
 
 
 @lru_cache(maxsize=1)
@@ -170,16 +176,17 @@ def _credentials_reader() -> _JoinedReader:
     quote = connection.ops.quote_name
     columns: list[str] = []
     joins: list[str] = []
-    slices: dict[type[models.Model], tuple[int, list[Field], list[_Converters]]] = {}
+    slices: dict[type[models.Model], _Slice] = {}
     models_read: tuple[type[models.Model], ...] = (Practice, *_CREDENTIAL_MODELS)
     for alias, model in enumerate(models_read):
         pk = cast(Field, model._meta.pk)
         fields = [pk, *(cast(Field, f) for f in model._meta.concrete_fields if f is not pk)]
         cols = [Col(f"t{alias}", f) for f in fields]
         # The converters the ORM's compiler applies: the backend's, then the field's own.
-        slices[model] = (len(columns), fields, [
-            (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-            for col in cols])
+        slices[model] = _Slice(
+            start=len(columns), attnames=[f.attname for f in fields],
+            converters=[(col, connection.ops.get_db_converters(col)
+                         + col.get_db_converters(connection)) for col in cols])
         columns += [f"t{alias}.{quote(f.column)}" for f in fields]
         if alias:
             joins.append(f"LEFT JOIN {quote(model._meta.db_table)} t{alias} "

@@ -281,7 +281,7 @@ AXC_TICK_BUDGET_SECONDS = env_int("AXC_TICK_BUDGET_SECONDS", 180)
 # the two APIs, so threads multiply what a worker keeps on schedule. Each holds a
 # database connection while it runs: budget Q_WORKERS x this per qcluster. 24: with 16,
 # a worker's threads were all waiting on calls while it used 0.75 of a core; 24 use
-# 0.83 and 32 left the 2-core bench machine no room for PostgreSQL (`make bench`).
+# 0.87 and 32 left the 2-core bench machine no room for PostgreSQL (`make bench`).
 AXC_TICK_THREADS = env_int("AXC_TICK_THREADS", 24)
 
 # The poll task's body; the sync engine provides it.

@@ -9,6 +9,7 @@ import time
 from django.db import connection
 
 from bench.cluster import ROOT, bench_qcluster
+from bench.sizes import FULL
 
 
 def _others() -> int:
@@ -18,7 +19,7 @@ def _others() -> int:
         return int(cursor.fetchone()[0])
 
 
-def idle_cluster_connections(*, workers: int = 2, threads: int = 24,
+def idle_cluster_connections(*, workers: int = 2, threads: int = FULL.worker_threads,
                              settle_seconds: float = 10) -> int:
     """Connections a qcluster of `workers` x `threads` holds before any tick. Each tick
     thread adds one while it ticks and keeps it for DB_CONN_MAX_AGE after (with 0, the
